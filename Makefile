@@ -1,0 +1,64 @@
+# condaclarid — the two commands are `make reproduce` and `make test` (see README.md).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The one torch pin: installs use it as a constraint, so pip never swaps in another (e.g. multi-GB CUDA) build.
+TORCH := 2.13.0
+PROFILE ?= auto
+STAMP := $(VENV)/.installed
+
+.PHONY: reproduce test install readme check-clean check-sync nbtest pytest paper-ci clean-venv
+
+reproduce: $(STAMP)
+	$(BIN)/condaclarid reproduce --profile $(PROFILE)
+
+test: $(STAMP) check-clean check-sync readme-check nbtest pytest paper-ci
+	@echo "make test: all checks passed"
+
+install: $(STAMP)
+
+$(STAMP): settings.ini setup.py
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	echo "torch==$(TORCH)" > $(VENV)/constraints.txt
+	$(BIN)/pip install -q -c $(VENV)/constraints.txt "torch==$(TORCH)"
+	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name condaclarid --display-name condaclarid >/dev/null
+	touch $(STAMP)
+
+# Notebooks must be committed clean: fail if nbdev_clean changes anything.
+check-clean: $(STAMP)
+	@before=$$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort | xargs md5sum); \
+	$(BIN)/nbdev_clean; \
+	after=$$(find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort | xargs md5sum); \
+	if [ "$$before" != "$$after" ]; then diff <(echo "$$before") <(echo "$$after"); \
+	  echo "ERROR: notebooks were not clean (nbdev_clean changed the files above): review and commit them."; exit 1; fi
+
+# The library must be what the notebooks export: fail, with the diff, if nbdev_export changes condaclarid/.
+check-sync: $(STAMP)
+	@tmp=$$(mktemp -d); cp -r condaclarid $$tmp/; \
+	$(BIN)/nbdev_export; \
+	if ! diff -ru --exclude=__pycache__ $$tmp/condaclarid condaclarid; then \
+	  echo "ERROR: library out of sync with notebooks: condaclarid/ changed on nbdev_export (diff above)."; \
+	  echo "Export with nbdev_export and commit; never edit condaclarid/*.py by hand."; rm -rf $$tmp; exit 1; fi; \
+	rm -rf $$tmp
+
+# README.md is generated from nbs/index.ipynb.
+readme: $(STAMP)
+	$(BIN)/jupyter nbconvert --log-level WARN --to markdown nbs/index.ipynb --output-dir . --output README
+
+readme-check: $(STAMP)
+	@$(BIN)/jupyter nbconvert --log-level WARN --to markdown nbs/index.ipynb --stdout 2>/dev/null | diff -q - README.md >/dev/null \
+	  || { echo "ERROR: README.md is stale: run 'make readme' and commit."; exit 1; }
+
+nbtest: $(STAMP)
+	CONDACLARID_QUIET=1 $(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest: $(STAMP)
+	CONDACLARID_QUIET=1 $(BIN)/pytest -q tests
+
+paper-ci: $(STAMP)
+	$(BIN)/condaclarid reproduce --profile ci --quiet
+
+clean-venv:
+	rm -rf $(VENV)

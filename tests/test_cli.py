@@ -1,0 +1,102 @@
+"""The `condaclarid` command end to end: discovery, failures, skipping and forcing, the report."""
+import ast, json, subprocess, sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from condaclarid.reproduce import make_paper_notebook, discover
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, '-m', 'condaclarid.reproduce', *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def paper(tmp_path):
+    nbs, out = tmp_path/'nbs', tmp_path/'out'
+    nbs.mkdir()
+    make_paper_notebook(nbs/'a_ok.ipynb', 'ok', "open(out_dir + '/ok.txt', 'w').write(profile)", outputs=['ok.txt'])
+    make_paper_notebook(nbs/'b_bad.ipynb', 'bad', "x = 1\n1 / 0")
+    make_paper_notebook(nbs/'c_late.ipynb', 'late', "open(out_dir + '/late.txt', 'w').write('x')", outputs=['late.txt'])
+    return nbs, out
+
+
+def run(nbs, out, *extra):
+    return cli('reproduce', '--profile', 'ci', '--notebooks', str(nbs), '--out', str(out), '--kernel', 'python3',
+               '--quiet', *extra)
+
+
+def test_list(paper):
+    nbs, _ = paper
+    r = cli('reproduce', '--list', '--notebooks', str(nbs))
+    assert r.returncode == 0 and [l.split()[0] for l in r.stdout.splitlines()] == ['ok', 'bad', 'late']
+
+
+def test_failure_reported_others_continue(paper):
+    nbs, out = paper
+    r = run(nbs, out)
+    assert r.returncode == 1
+    assert 'ZeroDivisionError: division by zero' in r.stdout
+    # papermill injects a parameters cell, so the failing cell is index 4 of the executed notebook
+    assert f"in cell 4 of the partially executed notebook {out/'notebooks'/'bad.ipynb'}" in r.stdout
+    assert (out/'notebooks'/'bad.ipynb').exists()
+    assert (out/'ok.txt').read_text() == 'ci' and (out/'late.txt').exists()
+    report = (out/'REPORT.md').read_text()
+    assert '| failed |' in report and 'ZeroDivisionError' in report and report.count('| ok |') == 2
+
+
+def test_fail_fast_stops(paper):
+    nbs, out = paper
+    r = run(nbs, out, '--fail-fast')
+    assert r.returncode == 1 and not (out/'late.txt').exists()
+
+
+def test_up_to_date_skipped_and_force(paper):
+    nbs, out = paper
+    assert run(nbs, out, '--only', 'ok').returncode == 0
+    r = run(nbs, out, '--only', 'ok')
+    assert 'up to date' in r.stdout
+    r = run(nbs, out, '--only', 'ok', '--force')
+    assert r.returncode == 0 and 'up to date' not in r.stdout
+
+
+def test_changed_notebook_reruns(paper):
+    nbs, out = paper
+    assert run(nbs, out, '--only', 'ok').returncode == 0
+    make_paper_notebook(nbs/'a_ok.ipynb', 'ok', "open(out_dir + '/ok.txt', 'w').write('v2')", outputs=['ok.txt'])
+    assert run(nbs, out, '--only', 'ok').returncode == 0 and (out/'ok.txt').read_text() == 'v2'
+
+
+def test_missing_declared_output_fails(tmp_path):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    make_paper_notebook(nbs/'x.ipynb', 'x', 'pass', outputs=['never.png'])
+    r = run(nbs, tmp_path/'out')
+    assert r.returncode == 1 and "did not write its declared outputs ['never.png']" in r.stdout
+
+
+def test_bad_arguments_exit_2(paper):
+    nbs, out = paper
+    r = run(nbs, out, '--only', 'nope')
+    assert r.returncode == 2 and "unknown notebook ids ['nope']" in r.stderr
+    r = cli('reproduce', '--profile', 'huge', '--notebooks', str(nbs))
+    assert r.returncode == 2 and 'unknown profile' in r.stderr
+    r = cli('reproduce', '--notebooks', str(nbs/'missing'), '--list')
+    assert r.returncode == 2 and 'no paper notebook folder' in r.stderr
+
+
+def test_project_paper_notebooks_are_well_formed():
+    "Every real paper notebook declares itself and has a `parameters` cell of literals holding `profile`."
+    for nb in discover(ROOT/'nbs'/'paper'):
+        cells = nbformat.read(nb.path, as_version=4).cells
+        params = [c for c in cells if 'parameters' in c.metadata.get('tags', [])]
+        assert len(params) == 1, f'{nb.path.name}: needs exactly one cell tagged parameters'
+        names = {}
+        for node in ast.parse(params[0].source).body:
+            assert isinstance(node, ast.Assign), f'{nb.path.name}: parameters cell must hold assignments only'
+            names[node.targets[0].id] = ast.literal_eval(node.value)
+        assert {'profile', 'out_dir'} <= set(names), f'{nb.path.name}: parameters must set profile and out_dir'
+        assert nb.outputs, f'{nb.path.name}: declares no outputs'

@@ -52,7 +52,8 @@ readme-check: $(STAMP)
 	  || { echo "ERROR: README.md is stale: run 'make readme' and commit."; exit 1; }
 
 nbtest: $(STAMP)
-	CONDACLARID_QUIET=1 $(BIN)/nbdev_test --n_workers 2 --timing
+	# two workers on two cores: one torch thread each, or they oversubscribe and crawl
+	CONDACLARID_QUIET=1 OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: $(STAMP)
 	CONDACLARID_QUIET=1 $(BIN)/pytest -q tests

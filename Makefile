@@ -59,7 +59,8 @@ pytest: $(STAMP)
 	CONDACLARID_QUIET=1 $(BIN)/pytest -q tests
 
 paper-ci: $(STAMP)
-	$(BIN)/condaclarid reproduce --profile ci --quiet
+	# ci models are tiny: one torch thread avoids thread overhead and oversubscription
+	OMP_NUM_THREADS=1 $(BIN)/condaclarid reproduce --profile ci --quiet
 
 clean-venv:
 	rm -rf $(VENV)

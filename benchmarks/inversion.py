@@ -6,8 +6,8 @@ ratio (inversion time / (steps x bare forward time)), i.e. the overhead of our l
 the network evaluations it cannot avoid (target < 1.10). On a GPU it also prints images/s of inversion for the
 paper-size ConDA U-Net (4x32x32 latents, widths 128-512).
 
-    .venv/bin/python benchmarks/inversion.py                 # default, about a minute on 2 CPU cores
-    .venv/bin/python benchmarks/inversion.py --threads 1 --steps 10 --repeats 5
+    .venv/bin/python benchmarks/inversion.py                 # default: under a minute on 2 idle CPU cores
+    .venv/bin/python benchmarks/inversion.py --threads 1 --fixed-point-iters 2
 """
 from __future__ import annotations
 import argparse, os, time, warnings
@@ -36,8 +36,9 @@ def best_time(fn, device, repeats: int) -> float:
     return min(times)
 
 
-def bench(den: Denoiser, batch: int, steps: int, repeats: int) -> dict:
-    "Bare forward time per image-step, inversion time per image and their ratio for one batch size."
+def bench(den: Denoiser, batch: int, steps: int, repeats: int, iters: int = 0) -> dict:
+    """Bare forward time per image-step, inversion time per image and their ratio (inversion time over the time of its
+    steps x (1 + iters) network evaluations as bare forward passes) for one batch size."""
     dev, c = den.device, den.config
     g = seed_everything(0)
     x = torch.rand((batch, *den.image_shape), generator=g).mul(2).sub(1).to(dev)
@@ -51,16 +52,18 @@ def bench(den: Denoiser, batch: int, steps: int, repeats: int) -> dict:
     t = torch.full((batch,), 500, device=dev)
     with torch.no_grad():
         fwd = best_time(lambda: den.backbone(inp, t, class_labels=labels), dev, repeats)
-    inv = best_time(lambda: ddim_invert(den, x, y, num_steps=steps, batch_size=batch, quiet=True), dev, max(1, repeats // 2))
+    inv = best_time(lambda: ddim_invert(den, x, y, num_steps=steps, fixed_point_iters=iters, batch_size=batch, quiet=True),
+                    dev, max(1, repeats // 2))
     return {'batch': batch, 'forward ms/img-step': 1e3 * fwd / batch, 'inversion ms/img': 1e3 * inv / batch,
-            'ratio': inv / (steps * fwd)}
+            'ratio': inv / (steps * (1 + iters) * fwd)}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 16, 64])
-    p.add_argument('--steps', type=int, default=20, help='DDIM inversion steps (default 20)')
-    p.add_argument('--repeats', type=int, default=3, help='timed repeats; the minimum is reported')
+    p.add_argument('--steps', type=int, default=50, help='DDIM inversion steps (default 50, as the cpu profile)')
+    p.add_argument('--fixed-point-iters', type=int, default=0, help='fixed-point iterations per inversion step')
+    p.add_argument('--repeats', type=int, default=5, help='timed repeats; the minimum is reported')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch decides)')
     p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda if available)")
     a = p.parse_args()
@@ -72,14 +75,15 @@ def main():
     den = Denoiser(preset.model).to(dev).eval().requires_grad_(False)
     n_params = sum(q.numel() for q in den.backbone.parameters())
     print(f"cpu-profile model: {preset.model.arch}, {n_params / 1e6:.2f}M parameters, 3x32x32 pixels + 1 continuous label; "
-          f"device {dev}, {torch.get_num_threads()} CPU threads, {a.steps} inversion steps")
-    rows = [bench(den, b, a.steps, a.repeats) for b in a.batch_sizes]
-    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt='.3f'))
+          f"device {dev}, {torch.get_num_threads()} CPU threads (load average {os.getloadavg()[0]:.1f}), "
+          f"{a.steps} inversion steps x {1 + a.fixed_point_iters} evaluations")
+    rows = [bench(den, b, a.steps, a.repeats, a.fixed_point_iters) for b in a.batch_sizes]
+    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=('.0f', '.3f', '.2f', '.3f')))
     if dev.type == 'cuda':
         paper = backbone_preset('paper', sample_size=32, in_channels=4, condition='continuous', cond_dim=1)
         seed_everything(0)
         big = Denoiser(paper.model).to(dev).eval().requires_grad_(False)
-        r = bench(big, 64, a.steps, a.repeats)
+        r = bench(big, 64, a.steps, a.repeats, a.fixed_point_iters)
         print(f"\npaper-size ConDA U-Net ({sum(q.numel() for q in big.backbone.parameters()) / 1e6:.0f}M parameters, "
               f"4x32x32 latents, float32), batch 64, {a.steps} steps: {1e3 / r['inversion ms/img']:.1f} images/s "
               f"inverted ({1e3 / r['forward ms/img-step']:.0f} image-steps/s bare forward, ratio {r['ratio']:.3f}); "

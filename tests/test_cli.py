@@ -71,6 +71,18 @@ def test_changed_notebook_reruns(paper):
     assert run(nbs, out, '--only', 'ok').returncode == 0 and (out/'ok.txt').read_text() == 'v2'
 
 
+def test_rerun_drops_numbers_no_longer_recorded(tmp_path):
+    nbs, out = tmp_path/'nbs', tmp_path/'out'
+    nbs.mkdir()
+    rec = "from condaclarid.reproduce import record\n"
+    make_paper_notebook(nbs/'r.ipynb', 'r', rec + "record(out_dir, 'r', 'old', 1.0); record(out_dir, 'r', 'kept', 2.0)")
+    assert run(nbs, out).returncode == 0 and '| old | 1 |' in (out/'REPORT.md').read_text()
+    make_paper_notebook(nbs/'r.ipynb', 'r', rec + "record(out_dir, 'r', 'kept', 3.0)")
+    assert run(nbs, out).returncode == 0
+    report = (out/'REPORT.md').read_text()
+    assert '| kept | 3 |' in report and '| old |' not in report
+
+
 def test_missing_declared_output_fails(tmp_path):
     nbs = tmp_path/'nbs'; nbs.mkdir()
     make_paper_notebook(nbs/'x.ipynb', 'x', 'pass', outputs=['never.png'])

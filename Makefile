@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The one torch pin: installs use it as a constraint, so pip never swaps in another (e.g. multi-GB CUDA) build.
 TORCH := 2.13.0
+# The silhouettes of the CLARID animals data (MIT); installed without its declared dependencies (see below).
+ANIMAL_MNIST := 0.4
 PROFILE ?= auto
 STAMP := $(VENV)/.installed
 
@@ -23,6 +25,8 @@ $(STAMP): settings.ini setup.py
 	echo "torch==$(TORCH)" > $(VENV)/constraints.txt
 	$(BIN)/pip install -q -c $(VENV)/constraints.txt "torch==$(TORCH)"
 	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e '.[dev]'
+	# animal-mnist declares tensorflow and keras, which its data files do not need: install it alone
+	$(BIN)/pip install -q --no-deps "animal-mnist==$(ANIMAL_MNIST)"
 	$(BIN)/python -m ipykernel install --sys-prefix --name condaclarid --display-name condaclarid >/dev/null
 	touch $(STAMP)
 

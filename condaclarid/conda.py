@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from .core import *
@@ -17,10 +18,11 @@ from .models import ModelConfig, Denoiser
 from .train import TrainConfig, train_model
 from .inversion import ddim_invert, ddim_sample
 from .contrastive import EmbedConfig, cached_embedder
+from .lifting import KNNLifter, select_k
 
 # %% auto #0
 __all__ = ['CondaConfig', 'fluid_images', 'conda_data', 'conda_model', 'conda_latents', 'conda_embedding', 'render',
-           'validation_split', 'interior_frames', 'evenly_spaced', 'gap_middles']
+           'validation_split', 'fitted_lifter', 'interior_frames', 'evenly_spaced', 'gap_middles']
 
 # %% ../nbs/23_conda.ipynb #acdbe03c
 @dataclass
@@ -115,6 +117,15 @@ def validation_split(cfg: CondaConfig, train) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"block {cfg.block} with n_train {cfg.n_train} leaves no validation split: "
                          f"need n_train > (block - n_train), i.e. more training than held-out frames per block")
     return train[~late], train[late]
+
+# %% ../nbs/23_conda.ipynb #7782af66
+def fitted_lifter(cfg: CondaConfig, E, Z, train, **select_kw) -> tuple[KNNLifter, pd.DataFrame]:
+    """The kNN lift from embedding `E` `(N, d)` to latents `Z` `(N, ...)`: k (and `select_kw` such as `ks`, `weights`
+    of `select_k`) chosen on `validation_split(cfg, train)`, then fitted on all frames `train`. Returns the lift and
+    `select_k`'s table (`k`, `rmse` on the validation frames)."""
+    fit, val = validation_split(cfg, train)
+    best, table = select_k(E[fit], Z[fit], E[val], Z[val], **select_kw)
+    return KNNLifter(best.k, best.weights).fit(E[train], Z[train]), table
 
 # %% ../nbs/23_conda.ipynb #39cb0e92
 def interior_frames(time, train, test) -> np.ndarray:

@@ -20,7 +20,7 @@ from .core import *
 # %% auto #0
 __all__ = ['VELOCITIES', 'WEIGHTS', 'OPPOSITE', 'CHANNEL_LENGTH', 'CHANNEL_HEIGHT', 'CYLINDER_CENTRE', 'VISCOSITY',
            'BENCHMARK_DIAMETER', 'MIN_TAU', 'SPONGE_RATE', 'LAMINAR_REYNOLDS', 'SHEDDING_REYNOLDS', 'SHEDDING_LIFT',
-           'SCHAFER_TUREK', 'equilibrium', 'hermite_basis', 'collide', 'LatticeUnits', 'FluidConfig',
+           'SCHAFER_TUREK', 'equilibrium', 'hermite_basis', 'collide', 'shedding_label', 'LatticeUnits', 'FluidConfig',
            'validate_fluid_config', 'lattice_units', 'inflow_profile', 'stream_index', 'cylinder_links', 'ChannelFlow',
            'cpu_threads', 'frame_fields', 'simulate', 'strouhal_number', 'inferno_images', 'FluidData', 'fluid_dataset',
            'block_split']
@@ -80,6 +80,11 @@ SHEDDING_LIFT = 0.3   # peak-to-peak c_L (`FluidData.lift_amplitude`) above whic
 # Reference ranges of the Schäfer–Turek benchmark (Schäfer & Turek 1996), cases 2D-1 (Re 20) and 2D-2 (Re 100)
 SCHAFER_TUREK = {'2D-1 c_D': (5.57, 5.59), '2D-1 c_L': (0.0104, 0.0110),
                  '2D-2 St': (0.295, 0.305), '2D-2 c_D,max': (3.22, 3.24), '2D-2 c_L,max': (0.99, 1.01)}
+
+# %% ../nbs/02_fluid.ipynb #fb5b61a1
+def shedding_label(reynolds) -> np.ndarray:
+    "The paper's regime label `(N,)` int64 of Reynolds numbers `reynolds` `(N,)`: 1 (shedding) above the largest laminar Re, else 0."
+    return (np.asarray(reynolds) > max(LAMINAR_REYNOLDS)).astype(np.int64)
 
 # %% ../nbs/02_fluid.ipynb #a063ed3f
 @dataclass

@@ -4,11 +4,13 @@
 
 # %% ../nbs/50_reproduce.ipynb #26d37ccc
 from __future__ import annotations
-import argparse, ast, dataclasses, hashlib, json, sys, time, traceback
+import argparse, ast, dataclasses, hashlib, json, math, sys, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
+import numpy as np
 import pandas as pd
 import torch
 
@@ -19,9 +21,10 @@ from .contrastive import EmbedConfig
 from .conda import CondaConfig
 
 # %% auto #0
-__all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'paper_setup', 'save_figure', 'save_table',
-           'record', 'PaperNotebook', 'read_declaration', 'discover', 'make_paper_notebook', 'library_fingerprint',
-           'run_key', 'default_kernel', 'run_notebook', 'write_report', 'paper_dir', 'run_paper', 'main']
+__all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
+           'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration', 'discover',
+           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'write_report',
+           'paper_dir', 'run_paper', 'main']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -108,13 +111,6 @@ def default_out_dir(profile: str) -> Path:
     "Where a profile's figures, tables and report go: `figures/<profile>/` of the project."
     return project_root()/'figures'/profile
 
-def paper_setup(profile: str = 'auto', out_dir: str | Path | None = None) -> tuple[Profile, Path]:
-    "The `Profile` and the (created) output folder for a paper notebook's `parameters`."
-    prof = get_profile(profile)
-    out = Path(out_dir) if out_dir else default_out_dir(prof.name)
-    out.mkdir(parents=True, exist_ok=True)
-    return prof, out
-
 # %% ../nbs/50_reproduce.ipynb #277801a3
 def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 150) -> list[Path]:
     "Save matplotlib `fig` as `name.png` and `name.pdf` in `out_dir`, atomically; return the paths."
@@ -132,14 +128,79 @@ def save_table(df: pd.DataFrame, name: str, out_dir: str | Path, floatfmt: str =
     with atomic_path(md) as tmp: tmp.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + '\n')
     return [csv, md]
 
+# %% ../nbs/50_reproduce.ipynb #11efac7b
+def to_picture(x) -> np.ndarray:
+    "An image `(3, H, W)` in [-1, 1] as `(H, W, 3)` in [0, 1] for `imshow`; a single channel `(H, W)` unchanged."
+    x = torch.as_tensor(x).detach().float().cpu()
+    if x.ndim == 3 and x.shape[0] == 3: return ((x.clamp(-1, 1) + 1)/2).permute(1, 2, 0).numpy()
+    if x.ndim == 2: return x.numpy()
+    raise ValueError(f"expected an image (3, H, W) or a single channel (H, W), got shape {tuple(x.shape)}")
+
+def image_grid(rows: dict, col_titles=None, labels: dict | None = None, size=(1.8, 1.8), fontsize: int = 7,
+               title: str | None = None):
+    """Draw `rows` (`{row name: images}`, images `(n, 3, H, W)` in [-1, 1] or a list of `(3, H, W)` / `(H, W)`) as a
+    grid of axes, one row per entry, the name left of its row; `col_titles` `(n,)` over the top row, `labels`
+    (`{row name: (n,) texts}`) under the images; ticks cleared, empty cells hidden. Returns `(fig, axes)`."""
+    if not rows: raise ValueError("rows is empty: give {row name: images}")
+    n = max(len(v) for v in rows.values())
+    w, h = (size, size) if isinstance(size, (int, float)) else size
+    fig, axes = plt.subplots(len(rows), n, figsize=(w*n + 1.2, h*len(rows)), squeeze=False)
+    for r, (name, images) in enumerate(rows.items()):
+        for j, ax in enumerate(axes[r]):
+            if j < len(images): ax.imshow(to_picture(images[j]), cmap='gray')
+            else: ax.set_visible(False)
+        for j, text in enumerate((labels or {}).get(name, ())): axes[r, j].set_xlabel(text, fontsize=fontsize, labelpad=1)
+        axes[r, 0].set_ylabel(name, fontsize=fontsize, rotation=0, ha='right', va='center')
+    for j, text in enumerate(col_titles if col_titles is not None else ()): axes[0, j].set_title(text, fontsize=fontsize + 1)
+    for ax in axes.flat: ax.set_xticks([]); ax.set_yticks([])
+    if title: fig.suptitle(title, fontsize=fontsize + 2)
+    fig.tight_layout()
+    return fig, axes
+
 # %% ../nbs/50_reproduce.ipynb #e6ce7f3b
 def record(out_dir: str | Path, nb_id: str, quantity: str, ours: float, paper=None, note: str = '') -> dict:
     "Add (or replace) the reproduced number `quantity` of notebook `nb_id` in `out_dir/<nb_id>.results.json`."
+    if not math.isfinite(ours := float(ours)): raise ValueError(f"{nb_id}: {quantity!r} is {ours}, not a finite number")
     path = Path(out_dir)/f'{nb_id}.results.json'
     rows = [r for r in (json.loads(path.read_text()) if path.exists() else []) if r['quantity'] != quantity]
-    row = {'quantity': quantity, 'ours': float(ours), 'paper': paper, 'note': note}
+    row = {'quantity': quantity, 'ours': ours, 'paper': paper, 'note': note}
     write_json(rows + [row], path)
     return row
+
+# %% ../nbs/50_reproduce.ipynb #30a5150e
+class Recorder:
+    "Records the numbers of the paper notebook declared by `declaration` in `out_dir`, beside its declared `numbers`."
+    def __init__(self, declaration: dict, out_dir: str | Path):
+        if 'id' not in declaration: raise ValueError(f"the declaration has no 'id': {sorted(declaration)}")
+        self.id, self.out_dir, self.numbers = declaration['id'], Path(out_dir), declaration.get('numbers', {})
+        if not isinstance(self.numbers, dict):
+            raise ValueError(f"{self.id}: 'numbers' must be a dict {{quantity: paper value}}, got {type(self.numbers).__name__}")
+
+    def __repr__(self): return f"Recorder({self.id!r}, {str(self.out_dir)!r}, {len(self.numbers)} paper numbers)"
+
+    def paper(self, quantity: str):
+        "The paper's value of `quantity`, as declared in `numbers`."
+        if quantity not in self.numbers:
+            raise KeyError(f"{self.id}: no paper number declared for {quantity!r}; declared: {sorted(self.numbers)}")
+        return self.numbers[quantity]
+
+    def __call__(self, quantity: str, ours: float, note: str = '', ref: str | None = None, paper=None) -> dict:
+        """Record `ours` for `quantity` beside the declared paper number `ref` (default: the one declared under
+        `quantity`, if any), or beside `paper`, a reference that is not declared (e.g. a library constant)."""
+        if paper is not None and (ref is not None or quantity in self.numbers):
+            raise ValueError(f"{self.id}: {quantity!r} has a declared paper number; do not also pass paper={paper!r}")
+        value = self.paper(ref) if ref is not None else self.numbers.get(quantity, paper)
+        return record(self.out_dir, self.id, quantity, ours, value, note)
+
+# %% ../nbs/50_reproduce.ipynb #d4e7a700
+def paper_setup(declaration: dict, profile: str = 'auto', out_dir: str | Path | None = None
+                ) -> tuple[Profile, Path, Recorder]:
+    """For a paper notebook's `PAPER` `declaration` and `parameters`: the `Profile`, the (created) output folder, and
+    the notebook's `Recorder`."""
+    prof = get_profile(profile)
+    out = Path(out_dir) if out_dir else default_out_dir(prof.name)
+    out.mkdir(parents=True, exist_ok=True)
+    return prof, out, Recorder(declaration, out)
 
 # %% ../nbs/50_reproduce.ipynb #2066623c
 @dataclass

@@ -126,17 +126,32 @@ def _centred(x):
     x = x - x.mean(0, keepdim=True)
     return x / x.abs().max().detach().clamp_min(torch.finfo(x.dtype).tiny)
 
-def linear_cka(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-    """Linear CKA (Kornblith et al. 2019) between features `X` `(N, p)` and `Y` `(N, q)` of the same N >= 2 inputs
-    (extra dims are flattened, e.g. `(N, C, H, W)`). A differentiable scalar tensor in [0, 1]."""
+def _hsic1(K: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
+    "Unbiased HSIC_1 (Song et al. 2012) of Gram matrices `K`, `L` `(n, n)`, n >= 4: zeroed diagonals, then the formula."
+    n = len(K)
+    off = 1 - torch.eye(n, dtype=K.dtype, device=K.device)
+    K, L = K * off, L * off
+    trace, rows = (K * L).sum(), K.sum(1) @ L.sum(1)   # tr(KL) and 1ᵀKL1 for symmetric K, L
+    return (trace + K.sum() * L.sum() / ((n - 1) * (n - 2)) - 2 * rows / (n - 2)) / (n * (n - 3))
+
+def linear_cka(X: torch.Tensor, Y: torch.Tensor, debiased: bool = False) -> torch.Tensor:
+    """Linear CKA (Kornblith et al. 2019) between features `X` `(N, p)` and `Y` `(N, q)` of the same inputs (extra
+    dims are flattened, e.g. `(N, C, H, W)`). A differentiable scalar tensor: in [0, 1] for the biased estimator
+    (N >= 2); `debiased=True` uses the unbiased HSIC_1 of Nguyen, Raghu & Kornblith (2021) (N >= 4), which can dip
+    slightly below 0 for unrelated features."""
     for name, v in (('X', X), ('Y', Y)):
         if not torch.is_tensor(v): raise ValueError(f"{name} must be a torch tensor (N, p), got {type(v).__name__}")
         if check_array(v, name).ndim < 2: raise ValueError(f"{name} must be (N, p) features, got shape {tuple(v.shape)}")
     check_same_length(X=X, Y=Y)
-    if len(X) < 2: raise ValueError(f"CKA needs at least 2 inputs (rows), got {len(X)}")
+    need = 4 if debiased else 2
+    if len(X) < need:
+        raise ValueError(f"{'debiased' if debiased else 'biased'} CKA needs at least {need} inputs (rows), got {len(X)}")
     X, Y = _centred(X.flatten(1)), _centred(Y.flatten(1).to(X.dtype))
     n, p, q = len(X), X.shape[1], Y.shape[1]
-    if n * (p + q) <= p * p + p * q + q * q:
+    if debiased:
+        K, L = X @ X.T, Y @ Y.T
+        cross, kk, ll = _hsic1(K, L), _hsic1(K, K), _hsic1(L, L)
+    elif n * (p + q) <= p * p + p * q + q * q:
         K, L = X @ X.T, Y @ Y.T
         cross, kk, ll = (K * L).sum(), K.square().sum(), L.square().sum()
     else:

@@ -12,7 +12,7 @@ Printed per attack: seconds for `--n` images, seconds per 100 images (linear in 
 once after a warm-up), gradient steps per image, and the seconds per image and gradient step: the cost of the
 torchattacks bookkeeping on top of a forward and backward pass shows as a higher per-step time than PGD's.
 
-    .venv/bin/python benchmarks/robustness.py                     # ResNet-18-sized stand-in, 8 images: ~5 min on 1 thread
+    .venv/bin/python benchmarks/robustness.py                     # ResNet-18-sized stand-in, 8 images: ~3 min on 1 thread
     .venv/bin/python benchmarks/robustness.py --width 16 --n 32   # 1/16 of the multiply-adds: ~1 min
     .venv/bin/python benchmarks/robustness.py --device cuda --n 256
 """

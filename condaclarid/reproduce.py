@@ -19,6 +19,10 @@ from .fluid import FluidConfig, LAMINAR_REYNOLDS, SHEDDING_REYNOLDS
 from .train import TrainConfig, backbone_preset
 from .contrastive import EmbedConfig
 from .conda import CondaConfig
+from .animals import AnimalsConfig
+from .clarid import ClaridConfig
+from .distill import DistillConfig
+from .canonical import CanonicalConfig
 
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
@@ -38,6 +42,7 @@ class Profile:
     conda: CondaConfig             # ConDA's fluid experiments: data, diffusion model, inversion, embedding
     roundtrip_steps: tuple         # DDIM step counts of inversion-roundtrip
     roundtrip_frames: int          # held-out frames inverted and re-rendered by inversion-roundtrip
+    clarid: CanonicalConfig        # CLARID and CaDistill on the animals data: data, teacher, judges, CLAReps, sweeps
 
 # %% ../nbs/50_reproduce.ipynb #88c97606
 _BENCHMARK = FluidConfig(reynolds=(20., 100.), warmup=2.5, n_frames=26, frame_interval=0.05, image_size=32,
@@ -82,16 +87,40 @@ def _paper_conda() -> CondaConfig:
                           frame_interval=5e-3, image_size=64, vorticity=False),
         **_backbone('paper', 64), embed=EmbedConfig.paper())
 
+def _ci_canonical() -> CanonicalConfig:
+    "Tiny: 16x16 animals, 16 training images per class, the ci teacher, 4 directions; numbers are not meaningful."
+    pre = backbone_preset('ci', 16, 3, 'class', num_classes=10)
+    return CanonicalConfig(
+        data=AnimalsConfig(image_size=16, n_train=16, n_test=8), model=pre.model, train=pre.train,
+        clarid=ClaridConfig(n=4, num_steps=pre.inversion_steps, max_steps=12, batch_size=40),
+        judge=DistillConfig(method='vanilla', steps=30, batch_size=32, width=8, blocks=(1, 1), checkpoint_every=1000),
+        clarep_fraction=0.25, n_per_class=2, te_grid=(0.6, 0.8), n_grid=(2, 4), fixed_k=(1,))
+
+def _cpu_canonical() -> CanonicalConfig:
+    """`CanonicalConfig()`: 32x32 animals, 400 training images per class, the cpu DiT (1.4M parameters, 2000 steps),
+    CLARID with the paper's settings at 50 DDIM steps, CLAReps of 10 % of the training set."""
+    return CanonicalConfig()
+
+def _paper_canonical() -> CanonicalConfig:
+    """64x64 animals with 700 training images per class (birds have 812 unique silhouettes), the paper preset's DiT,
+    100-step DDIM (Park et al.'s step count; the CLARID paper does not give one), a PreAct-ResNet-18 judge."""
+    pre = backbone_preset('paper', 64, 3, 'class', num_classes=10)
+    return CanonicalConfig(
+        data=AnimalsConfig(image_size=64, n_train=700, n_test=100), model=pre.model, train=pre.train,
+        clarid=ClaridConfig(num_steps=100, batch_size=32),
+        judge=DistillConfig(method='vanilla', steps=6000, batch_size=128, width=64, checkpoint_every=1000),
+        n_per_class=30)
+
 PROFILES = {
     'ci': Profile('ci', 'smallest sizes: checks that every notebook runs, numbers are not meaningful', cell_timeout=600,
                   fluid_benchmark=dataclasses.replace(_BENCHMARK, resolution=8), fluid_resolutions=(8,),
-                  conda=_ci_conda(), roundtrip_steps=(2, 5), roundtrip_frames=4),
+                  conda=_ci_conda(), roundtrip_steps=(2, 5), roundtrip_frames=4, clarid=_ci_canonical()),
     'cpu': Profile('cpu', 'small but meaningful sizes for a 2-core CPU; qualitative claims should show', cell_timeout=3600,
                    fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20), conda=_cpu_conda(),
-                   roundtrip_steps=(10, 20, 50, 100), roundtrip_frames=16),
+                   roundtrip_steps=(10, 20, 50, 100), roundtrip_frames=16, clarid=_cpu_canonical()),
     'paper': Profile('paper', 'paper-scale sizes; needs a GPU', cell_timeout=None,
                      fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20, 40), conda=_paper_conda(),
-                     roundtrip_steps=(50, 100, 250, 1000), roundtrip_frames=64),
+                     roundtrip_steps=(50, 100, 250, 1000), roundtrip_frames=64, clarid=_paper_canonical()),
 }
 
 # %% ../nbs/50_reproduce.ipynb #56a9560e

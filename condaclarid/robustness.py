@@ -23,13 +23,14 @@ from skimage.util import random_noise
 
 from .core import check_array, get_device, progress
 from .metrics import to_uint8
+from .animals import VARIANTS, bg_gap
 
 # %% auto #0
-__all__ = ['ATTACKS', 'EPS_SWEEP', 'BACKGROUND_VARIANTS', 'CORRUPTIONS', 'APPROXIMATED', 'SEVERITY_CONSTANTS', 'check_images',
-           'check_labels', 'eval_mode', 'predict_logits', 'correct_predictions', 'accuracy', 'ZeroOneInput',
-           'cw_margin', 'CWLinf', 'AttackSpec', 'attack_spec', 'check_adversarial', 'attack', 'robust_accuracy',
-           'background_accuracy', 'plasma_fractal', 'motion_blur_layer', 'frost_texture', 'corrupt',
-           'corruption_accuracy', 'mean_corruption_accuracy']
+__all__ = ['ATTACKS', 'EPS_SWEEP', 'CORRUPTIONS', 'APPROXIMATED', 'SEVERITY_CONSTANTS', 'check_images', 'check_labels',
+           'eval_mode', 'predict_logits', 'correct_predictions', 'accuracy', 'ZeroOneInput', 'cw_margin', 'CWLinf',
+           'AttackSpec', 'attack_spec', 'check_adversarial', 'attack', 'robust_accuracy', 'background_accuracy',
+           'plasma_fractal', 'motion_blur_layer', 'frost_texture', 'corrupt', 'corruption_accuracy',
+           'mean_corruption_accuracy']
 
 # %% ../nbs/32_robustness.ipynb #5954714b
 _TOL = 1e-5  # float slack on range checks
@@ -290,26 +291,23 @@ def robust_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor
     return pd.DataFrame(rows)
 
 # %% ../nbs/32_robustness.ipynb #7125e638
-BACKGROUND_VARIANTS = ('Original', 'Only-FG', 'No-FG', 'Only-BG-B', 'Only-BG-T', 'Mixed-Same', 'Mixed-Rand', 'Mixed-Next')
-
 def background_accuracy(model: nn.Module, variants: dict, batch_size: int = 256, device=None) -> pd.DataFrame:
     """Accuracy of `model` on each background variant of `variants` = `{name: (images (B, C, H, W) in [-1, 1],
-    labels (B,))}`, names from `BACKGROUND_VARIANTS`. Rows: variant, accuracy, n, in the order of
-    `BACKGROUND_VARIANTS`, then 'BG-Gap' = acc(Mixed-Same) - acc(Mixed-Rand) (n empty) when both are present."""
+    labels (B,))}`, names from `VARIANTS`. Rows: variant, accuracy, n, in the order of
+    `VARIANTS`, then 'BG-Gap' = acc(Mixed-Same) - acc(Mixed-Rand) (n empty) when both are present."""
     if not isinstance(variants, dict) or not variants:
         raise ValueError(f"variants must be a non-empty dict {{name: (images, labels)}}, got {type(variants).__name__}")
-    unknown = [k for k in variants if k not in BACKGROUND_VARIANTS]
-    if unknown: raise ValueError(f"unknown background variants {unknown}: expected names from {list(BACKGROUND_VARIANTS)}")
+    unknown = [k for k in variants if k not in VARIANTS]
+    if unknown: raise ValueError(f"unknown background variants {unknown}: expected names from {list(VARIANTS)}")
     for k, v in variants.items():
         if not (isinstance(v, (tuple, list)) and len(v) == 2):
             raise ValueError(f"variants[{k!r}] must be a pair (images, labels), got {type(v).__name__}")
         check_images(v[0], f"variants[{k!r}] images"); check_labels(v[1], len(v[0]), f"variants[{k!r}] labels")
     rows = [dict(variant=k, accuracy=accuracy(model, *variants[k], batch_size=batch_size, device=device),
-                 n=len(variants[k][0])) for k in BACKGROUND_VARIANTS if k in variants]
+                 n=len(variants[k][0])) for k in VARIANTS if k in variants]
     table = pd.DataFrame(rows).astype({'n': 'Int64'})
     if {'Mixed-Same', 'Mixed-Rand'} <= set(variants):
-        acc = table.set_index('variant').accuracy
-        gap = pd.DataFrame([dict(variant='BG-Gap', accuracy=acc['Mixed-Same'] - acc['Mixed-Rand'], n=pd.NA)])
+        gap = pd.DataFrame([dict(variant='BG-Gap', accuracy=bg_gap(table.set_index('variant').accuracy.to_dict()), n=pd.NA)])
         table = pd.concat([table, gap.astype({'n': 'Int64'})], ignore_index=True)
     return table
 

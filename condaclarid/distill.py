@@ -22,10 +22,10 @@ from .metrics import linear_cka
 from .train import _save_checkpoint, latest_checkpoint
 
 # %% auto #0
-__all__ = ['METHODS', 'PreActBlock', 'PreActResNet', 'predict_logits', 'teacher_subset', 'TeacherSignal', 'cka_loss',
-           'alignment_loss', 'clarep_cluster_loss', 'ConvRegressor', 'hint_stage', 'fitnet_loss', 'attention_map',
-           'at_loss', 'rkd_relations', 'rkd_loss', 'DistillConfig', 'epoch_rows', 'teacher_rows', 'augment',
-           'fit_student', 'load_student', 'train_student', 'student_preset']
+__all__ = ['METHODS', 'PreActBlock', 'PreActResNet', 'teacher_subset', 'TeacherSignal', 'cka_loss', 'alignment_loss',
+           'clarep_cluster_loss', 'ConvRegressor', 'hint_stage', 'fitnet_loss', 'attention_map', 'at_loss',
+           'rkd_relations', 'rkd_loss', 'DistillConfig', 'epoch_rows', 'teacher_rows', 'augment', 'fit_student',
+           'load_student', 'train_student', 'student_preset']
 
 # %% ../nbs/31_distill.ipynb #b5d5395d
 class PreActBlock(nn.Module):
@@ -77,17 +77,6 @@ class PreActResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "Logits `(B, num_classes)` of images `x` `(B, C, H, W)` in [-1, 1]."
         return self.features(x)['logits']
-
-# %% ../nbs/31_distill.ipynb #807fd8bf
-@torch.no_grad()
-def predict_logits(model: nn.Module, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """Logits `(N, K)` (CPU, float32) of any classifier `model` on images `(N, C, H, W)`, in eval mode and in batches
-    on the model's device; the model's train/eval mode is restored afterwards."""
-    check_array(images, 'images', ndim=4)
-    dev, was = next(model.parameters()).device, model.training
-    model.eval()
-    try: return torch.cat([model(b.to(dev)).float().cpu() for b in images.split(batch_size)])
-    finally: model.train(was)
 
 # %% ../nbs/31_distill.ipynb #41b5a1ae
 def teacher_subset(labels, fraction: float = 0.1, seed: int = 0) -> torch.Tensor:

@@ -21,7 +21,7 @@ from .contrastive import EmbedConfig
 from .conda import CondaConfig
 from .animals import AnimalsConfig
 from .clarid import ClaridConfig
-from .distill import DistillConfig
+from .distill import DistillConfig, student_preset
 from .canonical import CanonicalConfig
 
 # %% auto #0
@@ -88,13 +88,16 @@ def _paper_conda() -> CondaConfig:
         **_backbone('paper', 64), embed=EmbedConfig.paper())
 
 def _ci_canonical() -> CanonicalConfig:
-    "Tiny: 16x16 animals, 16 training images per class, the ci teacher, 4 directions; numbers are not meaningful."
-    pre = backbone_preset('ci', 16, 3, 'class', num_classes=10)
+    """Tiny: 16 training images per class, the ci teacher, 4 directions; numbers are not meaningful. 32x32 as at the
+    cpu profile, because the corruptions have severity constants for 32 and 64 pixels only."""
+    pre = backbone_preset('ci', 32, 3, 'class', num_classes=10)
     return CanonicalConfig(
-        data=AnimalsConfig(image_size=16, n_train=16, n_test=8), model=pre.model, train=pre.train,
+        data=AnimalsConfig(image_size=32, n_train=16, n_test=8), model=pre.model, train=pre.train,
         clarid=ClaridConfig(n=4, num_steps=pre.inversion_steps, max_steps=12, batch_size=40),
         judge=DistillConfig(method='vanilla', steps=30, batch_size=32, width=8, blocks=(1, 1), checkpoint_every=1000),
-        clarep_fraction=0.25, n_per_class=2, te_grid=(0.6, 0.8), n_grid=(2, 4), fixed_k=(1,))
+        clarep_fraction=0.25, n_per_class=2, te_grid=(0.6, 0.8), n_grid=(2, 4), fixed_k=(1,),
+        student=student_preset('ci'), student_seeds=(0, 1), fractions=(0.125, 0.25),
+        attacks=('PGD-5', 'APGD-CE-5', 'APGD-DLR-5', 'CW-inf-5'), n_attack=20, n_corrupt=20)
 
 def _cpu_canonical() -> CanonicalConfig:
     """`CanonicalConfig()`: 32x32 animals, 400 training images per class, the cpu DiT (1.4M parameters, 2000 steps),
@@ -109,7 +112,8 @@ def _paper_canonical() -> CanonicalConfig:
         data=AnimalsConfig(image_size=64, n_train=700, n_test=100), model=pre.model, train=pre.train,
         clarid=ClaridConfig(num_steps=100, batch_size=32),
         judge=DistillConfig(method='vanilla', steps=6000, batch_size=128, width=64, checkpoint_every=1000),
-        n_per_class=30)
+        n_per_class=30, student=student_preset('paper'), fractions=(0.01, 0.05, 0.1, 0.25),
+        attacks=('PGD-20', 'APGD-CE', 'APGD-DLR', 'CW-inf'), n_attack=1000, n_corrupt=1000)
 
 PROFILES = {
     'ci': Profile('ci', 'smallest sizes: checks that every notebook runs, numbers are not meaningful', cell_timeout=600,

@@ -4,7 +4,8 @@
 
 # %% ../nbs/50_reproduce.ipynb #26d37ccc
 from __future__ import annotations
-import argparse, ast, dataclasses, hashlib, json, math, sys, time, traceback
+import argparse, ast, dataclasses, hashlib, json, math, os, sys, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +24,8 @@ from .conda import CondaConfig
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
            'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration', 'discover',
-           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'write_report',
-           'paper_dir', 'run_paper', 'main']
+           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
+           'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'run_paper', 'main']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -237,12 +238,15 @@ def discover(folder: str | Path) -> list[PaperNotebook]:
 
 # %% ../nbs/50_reproduce.ipynb #719dcbdf
 def make_paper_notebook(path: str | Path, nb_id: str, body: str, outputs=()) -> Path:
-    "Write a minimal paper notebook with a declaration, a `parameters` cell and `body` (for tests and templates)."
+    """Write a minimal paper notebook: a declaration, a `parameters` cell, the `paper_setup` cell (which gives `prof`,
+    `out`, `rec`) and `body` (for tests and templates)."""
     decl = dict(id=nb_id, paper='test', reproduces='nothing', outputs=list(outputs))
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell(f'# {nb_id}'),
         nbformat.v4.new_code_cell(f'PAPER = {decl!r}'),
         nbformat.v4.new_code_cell("profile = 'ci'\nout_dir = ''", metadata={'tags': ['parameters']}),
+        nbformat.v4.new_code_cell('from condaclarid.reproduce import paper_setup\n'
+                                  'prof, out, rec = paper_setup(PAPER, profile, out_dir)'),
         nbformat.v4.new_code_cell(body)])
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'python3', 'language': 'python'}
     nbformat.write(nb, str(path))
@@ -269,12 +273,23 @@ def default_kernel() -> str:
     return 'condaclarid' if 'condaclarid' in find_kernel_specs() else 'python3'
 
 # %% ../nbs/50_reproduce.ipynb #b744d21e
+def _parameters(profile: Profile, out_dir: Path) -> dict:
+    return {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+
+def _running_cell(executed: Path) -> int | None:
+    "Index of the last cell papermill started in the partially executed notebook `executed` (None if there is none)."
+    if not executed.exists(): return None
+    started = [i for i, c in enumerate(nbformat.read(executed, as_version=4).cells)
+               if c.get('metadata', {}).get('papermill', {}).get('start_time')]
+    return started[-1] if started else None
+
 def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool = False,
                  kernel: str | None = None, quiet: bool = False) -> dict:
-    "Execute `nb` with papermill into `out_dir`; return a record with status, seconds and any error."
+    """Execute `nb` with papermill into `out_dir`; return a record with status, seconds, finish time and any error.
+    A run fails if the notebook raises, its kernel dies, it misses a declared output or it records no number."""
     import papermill as pm
     stamp = out_dir/'.stamps'/f'{nb.id}.json'
-    params = {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+    params = _parameters(profile, out_dir)
     key = run_key(nb, params)
     executed = out_dir/'notebooks'/f'{nb.id}.ipynb'
     rec = {'id': nb.id, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
@@ -284,6 +299,7 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
         if old.get('key') == key and old.get('status') == 'ok' and all((out_dir/o).exists() for o in nb.outputs):
             return {**old, 'status': 'up to date'}
     executed.parent.mkdir(parents=True, exist_ok=True)
+    executed.unlink(missing_ok=True)                              # the running cell is read from this run's copy
     (out_dir/f'{nb.id}.results.json').unlink(missing_ok=True)     # numbers of an earlier version must not linger
     t0 = time.perf_counter()
     try:
@@ -291,12 +307,16 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
                             cwd=str(nb.path.parent), progress_bar=not quiet, execution_timeout=profile.cell_timeout)
         missing = [o for o in nb.outputs if not (out_dir/o).exists()]
         if missing: raise FileNotFoundError(f"notebook ran but did not write its declared outputs {missing}")
+        if not (out_dir/f'{nb.id}.results.json').exists():
+            raise ValueError("notebook ran but recorded no number: a paper notebook records what it reproduces "
+                             "with `rec(quantity, ours)` from `paper_setup`")
         rec.update(status='ok', error=None)
     except Exception as e:
         cell = getattr(e, 'cell_index', None)
-        rec.update(status='failed', error={'cell': cell, 'name': getattr(e, 'ename', type(e).__name__),
+        rec.update(status='failed', error={'cell': cell if cell is not None else _running_cell(executed),
+                                           'name': getattr(e, 'ename', type(e).__name__),
                                            'message': str(getattr(e, 'evalue', e)).strip()[:2000]})
-    rec['seconds'] = round(time.perf_counter() - t0, 1)
+    rec.update(seconds=round(time.perf_counter() - t0, 1), finished=time.strftime('%Y-%m-%d %H:%M:%S'))
     write_json(rec, stamp)
     return rec
 
@@ -305,18 +325,34 @@ def _fmt(v):
     if v is None or v == '': return ''
     return f'{v:.4g}' if isinstance(v, (int, float)) else str(v)
 
+def earlier_record(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
+    """The record of `nb`'s last run in `out_dir` (from its stamp), its status marked as from an earlier run (and
+    out of date if the notebook or the library changed since), or a 'never run' record."""
+    stamp = out_dir/'.stamps'/f'{nb.id}.json'
+    if not stamp.exists():
+        return {'id': nb.id, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
+                'notebook': f'notebooks/{nb.id}.ipynb', 'status': 'never run', 'error': None}
+    old = json.loads(stamp.read_text())
+    current = old.get('key') == run_key(nb, _parameters(profile, out_dir))
+    finished = old.get('finished') or time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(stamp.stat().st_mtime))
+    return {**old, 'finished': finished, 'status': f"{old['status']} (earlier run{'' if current else ', out of date'})"}
+
 def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
-    "Write `out_dir/REPORT.md`: each notebook's reference, status, time, outputs and numbers beside the paper's."
+    """Write `out_dir/REPORT.md`: each notebook's reference, status, time of its run, outputs and numbers beside the
+    paper's."""
     lines = [f'# Reproduction report — profile `{profile.name}`', '', f'{profile.description}.', '',
              f'Library {library_versions()["condaclarid"]}, torch {library_versions()["torch"]}, '
              f'device {"cuda" if torch.cuda.is_available() else "cpu"}. Written {time.strftime("%Y-%m-%d %H:%M")}.', '',
-             '| id | paper | reproduces | status | time (s) |', '|---|---|---|---|---|']
+             '| id | paper | reproduces | status | time (s) | run at |', '|---|---|---|---|---|---|']
     for r in records:
-        lines.append(f"| [{r['id']}]({r['notebook']}) | {r['paper']} | {r['reproduces']} | {r['status']} | "
-                     f"{_fmt(r.get('seconds'))} |")
+        name = r['id'] if r['status'] == 'never run' else f"[{r['id']}]({r['notebook']})"
+        lines.append(f"| {name} | {r['paper']} | {r['reproduces']} | {r['status']} | {_fmt(r.get('seconds'))} | "
+                     f"{r.get('finished') or ''} |")
     lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records):.0f} s.\n")
     for r in records:
         lines += [f"## {r['id']} — {r['paper']}, {r['reproduces']}", '']
+        if r['status'] == 'never run':
+            lines += ['Never run with this output folder.', '']; continue
         if r.get('error'):
             e = r['error']; lines += [f"**Failed**: `{e['name']}`: {e['message']}",
                                       f"in cell {e['cell']} of the partially executed notebook `{r['notebook']}`", '']
@@ -336,24 +372,42 @@ def paper_dir() -> Path:
     "The `nbs/paper/` folder of the project."
     return project_root()/'nbs'/'paper'
 
+class FolderBusy(RuntimeError):
+    "Another run holds the output folder."
+
+@contextmanager
+def output_lock(out_dir: Path):
+    "Hold `out_dir`'s lock for one run, so two runs never write one report; raise `FolderBusy` while another holds it."
+    import fcntl
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir/'.lock', 'a+') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)      # released by the OS if the process dies
+        except BlockingIOError:
+            f.seek(0)
+            raise FolderBusy(f"another run is writing to {out_dir} ({f.read().strip() or 'pid unknown'}); wait for it "
+                             "to finish or pass another output folder") from None
+        f.seek(0); f.truncate(); f.write(f'pid {os.getpid()}'); f.flush()
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def run_paper(profile: str = 'auto', only: list[str] | None = None, force: bool = False, fail_fast: bool = False,
               notebooks: str | Path | None = None, out_dir: str | Path | None = None, kernel: str | None = None,
               quiet: bool = False) -> list[dict]:
-    "Run the paper notebooks (all, or the ids in `only`) under `profile`, write `REPORT.md`, return the records."
+    """Run the paper notebooks (all, or the ids in `only`) under `profile`, write `REPORT.md` covering every notebook
+    (those not run now from their last run), return the records of this run."""
     prof = get_profile(profile)
     out = Path(out_dir) if out_dir else default_out_dir(prof.name)
     nbs = discover(notebooks or paper_dir())
     if only:
         unknown = set(only) - {n.id for n in nbs}
         if unknown: raise ValueError(f"unknown notebook ids {sorted(unknown)}; known: {[n.id for n in nbs]}")
-        nbs = [n for n in nbs if n.id in only]
-    out.mkdir(parents=True, exist_ok=True)
-    records = []
-    for nb in progress(nbs, desc=f'paper ({prof.name})', quiet=quiet):
-        records.append(run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet))
-        if fail_fast and records[-1]['status'] == 'failed': break
-    write_report(out, records, prof)
-    return records
+    with output_lock(out):
+        records = {}
+        for nb in progress([n for n in nbs if not only or n.id in only], desc=f'paper ({prof.name})', quiet=quiet):
+            records[nb.id] = run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet)
+            if fail_fast and records[nb.id]['status'] == 'failed': break
+        write_report(out, [records.get(n.id) or earlier_record(n, prof, out) for n in nbs], prof)
+    return list(records.values())
 
 # %% ../nbs/50_reproduce.ipynb #3d40e9db
 def _print_summary(records: list[dict], out: Path):
@@ -388,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         prof = get_profile(a.profile)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
         records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
     _print_summary(records, out)
     return 1 if any(r['status'] == 'failed' for r in records) else 0

@@ -4,11 +4,12 @@
 
 # %% ../nbs/20_contrastive.ipynb #c94d710b
 from __future__ import annotations
-import hashlib, json, time, warnings
+import json, time, warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cebra
+from fastcore.basics import patch
 import numpy as np
 import torch
 from cebra.distributions import TimeContrastive
@@ -19,8 +20,7 @@ from .core import *
 
 # %% auto #0
 __all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConfig', 'as_features', 'check_labels',
-           'cebra_params', 'seed_sampling', 'sample_within_groups', 'ContrastiveEmbedder', 'save_embedder',
-           'load_embedder', 'cached_embedder']
+           'cebra_params', 'seed_sampling', 'sample_within_groups', 'ContrastiveEmbedder', 'cached_embedder']
 
 # %% ../nbs/20_contrastive.ipynb #cfc35a1b
 def limit_cycle_latents(n: int = 500, shape: tuple = (3, 32, 32), amplitude: float = 0.2, noise: float = 1.0,
@@ -227,15 +227,18 @@ def _save_embedder(emb: ContrastiveEmbedder, folder: Path):
     write_json({'config': config_dict(emb.config), 'cebra_version': cebra.__version__,
                 'n_features': emb.n_features_, 'fit_seconds': emb.fit_seconds_}, folder/'embedder.json')
 
-def save_embedder(emb: ContrastiveEmbedder, path: str | Path) -> Path:
-    "Write the fitted `emb` to the folder `path` (atomically); return `path`."
-    if not hasattr(emb, 'cebra_'): raise ValueError("cannot save an embedder that is not fitted")
+@patch
+def save(self: ContrastiveEmbedder, path: str | Path) -> Path:
+    "Write the fitted embedder to the folder `path` (atomically); return `path`."
+    if not hasattr(self, 'cebra_'): raise ValueError("cannot save an embedder that is not fitted")
     with atomic_path(path, is_dir=True) as tmp:
-        tmp.mkdir(exist_ok=True); _save_embedder(emb, tmp)
+        tmp.mkdir(exist_ok=True); _save_embedder(self, tmp)
     return Path(path)
 
-def load_embedder(path: str | Path, device: str | None = None, allow_version_mismatch: bool = False) -> ContrastiveEmbedder:
-    """Load an embedder written by `save_embedder` onto `device` (None: the config's). Raises `ValueError` when it
+@patch(cls_method=True)
+def load(cls: ContrastiveEmbedder, path: str | Path, device: str | None = None,
+         allow_version_mismatch: bool = False) -> ContrastiveEmbedder:
+    """Load an embedder written by `save` onto `device` (None: the config's). Raises `ValueError` when it
     was saved by another CEBRA version, unless `allow_version_mismatch` (then it warns and tries)."""
     path = Path(path)
     if not (path/'embedder.json').exists(): raise FileNotFoundError(f"no saved embedder in {path} (embedder.json missing)")
@@ -245,7 +248,7 @@ def load_embedder(path: str | Path, device: str | None = None, allow_version_mis
                "CEBRA models are not portable across versions. Refit, or install that CEBRA version.")
         if not allow_version_mismatch: raise ValueError(msg)
         warnings.warn(msg)
-    emb = ContrastiveEmbedder(EmbedConfig(**meta['config']))
+    emb = cls(EmbedConfig(**meta['config']))
     emb.cebra_ = cebra.CEBRA.load(str(path/'cebra.pt'), map_location='cpu').to(str(get_device(device or emb.config.device)))
     emb.n_features_, emb.fit_seconds_, emb.scaler_ = meta['n_features'], meta['fit_seconds'], None
     if (path/'scaler.npz').exists():
@@ -253,9 +256,6 @@ def load_embedder(path: str | Path, device: str | None = None, allow_version_mis
         emb.scaler_ = StandardScaler(); emb.scaler_.mean_, emb.scaler_.scale_ = s['mean'], s['scale']
         emb.scaler_.var_, emb.scaler_.n_features_in_ = s['scale'] ** 2, len(s['mean'])
     return emb
-
-ContrastiveEmbedder.save = save_embedder
-ContrastiveEmbedder.load = staticmethod(load_embedder)
 
 # %% ../nbs/20_contrastive.ipynb #232d446c
 def cached_embedder(Z, labels, config: EmbedConfig, root: str | Path | None = None, force: bool = False,
@@ -266,4 +266,4 @@ def cached_embedder(Z, labels, config: EmbedConfig, root: str | Path | None = No
     if groups is not None: key['groups'] = array_fingerprint(groups)
     fit = lambda tmp: _save_embedder(ContrastiveEmbedder(config).fit(Z, labels, quiet, groups), tmp)
     path = cached_artifact('embedding', key, fit, root=root, force=force)
-    return load_embedder(path)
+    return ContrastiveEmbedder.load(path)

@@ -4,13 +4,12 @@
 
 # %% ../nbs/10_models.ipynb #f146f583
 from __future__ import annotations
-import dataclasses, json, warnings
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.autograd import forward_ad
 from fastcore.basics import patch
 from diffusers import AutoencoderKL, DDIMScheduler, DiTTransformer2DModel, UNet2DModel

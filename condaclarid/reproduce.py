@@ -16,10 +16,9 @@ import pandas as pd
 import torch
 
 from .core import *
-from .fluid import FluidConfig, LAMINAR_REYNOLDS, SHEDDING_REYNOLDS
-from .train import TrainConfig, backbone_preset
+from .fluid import FluidConfig
 from .contrastive import EmbedConfig
-from .conda import CondaConfig
+from .conda import CondaConfig, conda_backbone
 
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
@@ -39,48 +38,37 @@ class Profile:
     conda: CondaConfig             # ConDA's fluid experiments: data, diffusion model, inversion, embedding
     roundtrip_steps: tuple         # DDIM step counts of inversion-roundtrip
     roundtrip_frames: int          # held-out frames inverted and re-rendered by inversion-roundtrip
+    roundtrip_fixed_point_iters: int = 2  # refinements per step of inversion-roundtrip's improved inversion
 
 # %% ../nbs/50_reproduce.ipynb #88c97606
 _BENCHMARK = FluidConfig(reynolds=(20., 100.), warmup=2.5, n_frames=26, frame_interval=0.05, image_size=32,
                          vorticity=False)  # 1.25 time units of recorded window: about four shedding periods
 
 def _backbone(profile: str, image_size: int) -> dict:
-    """The diffusion model of a profile's ConDA experiments: `train.backbone_preset` (where backbone sizes live),
-    conditioned on normalised time. ConDA inverts with plain DDIM, as the paper does, at the preset's step count."""
-    b = backbone_preset(profile, image_size, 3, 'continuous', cond_dim=1)
-    return dict(model=b.model, train=b.train, inversion_steps=b.inversion_steps, fixed_point_iters=0)
+    "The diffusion model and DDIM step count of `profile`, as `CondaConfig` fields (plain DDIM, as the paper)."
+    b = conda_backbone(profile, image_size)
+    return dict(model=b.model, train=b.train, inversion_steps=b.inversion_steps)
 
 def _ci_conda() -> CondaConfig:
-    "Tiny: every stage runs in seconds; numbers are not meaningful."
-    return CondaConfig(
-        video=FluidConfig(reynolds=(120.,), resolution=8, warmup=0., n_frames=120, frame_interval=0.0125,
-                          image_size=16, vorticity=False),
+    "Tiny, as a difference from the `cpu` defaults of `CondaConfig`: every stage runs in seconds; numbers are not meaningful."
+    base = CondaConfig()
+    return dataclasses.replace(base,
+        video=dataclasses.replace(base.video, resolution=8, n_frames=120, frame_interval=0.0125, image_size=16),
         block=10, n_train=8,
-        sweep=FluidConfig(reynolds=(20., 40., 75., 85., 100., 120.), resolution=8, warmup=0., n_frames=16,
-                          frame_interval=0.1, image_size=16, vorticity=False),
+        sweep=dataclasses.replace(base.sweep, reynolds=(20., 40., 75., 85., 100., 120.), resolution=8, n_frames=16,
+                                  frame_interval=0.1, image_size=16),
         **_backbone('ci', 16), embed=EmbedConfig(max_iterations=30, batch_size=64, output_dimension=3, time_offsets=2))
 
-def _cpu_conda() -> CondaConfig:
-    """Small but meaningful on a 2-core CPU: the paper's window (0 <= t <= 1.5 from rest) at 32x32, 600 video frames in
-    blocks of 30 (24 train), the paper's 48 Reynolds numbers at 12 frames each, a 1.4M-parameter DiT, 50-step DDIM."""
-    return CondaConfig(
-        video=FluidConfig(reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3,
-                          image_size=32, vorticity=False),
-        block=30, n_train=24,
-        sweep=FluidConfig(reynolds=LAMINAR_REYNOLDS + SHEDDING_REYNOLDS, resolution=10, warmup=0., n_frames=12,
-                          frame_interval=0.125, image_size=32, vorticity=False),
-        **_backbone('cpu', 32))
-
 def _paper_conda() -> CondaConfig:
-    """The authors' sizes where our setting allows: 3000 frames over 0 <= t <= 1.5 in blocks of 60 (48 train), 40 cells
-    per diameter, 64x64 pixel-space images (no Stable Diffusion VAE offline), the authors' UNet, 40k steps,
-    1000-step DDIM, CEBRA as released."""
-    return CondaConfig(
-        video=FluidConfig(reynolds=(120.,), resolution=40, max_lattice_speed=0.05, warmup=0., n_frames=3000,
-                          frame_interval=5e-4, image_size=64, vorticity=False),
+    """The authors' sizes where our setting allows, as a difference from the `cpu` defaults: 3000 frames over
+    0 <= t <= 1.5 in blocks of 60 (48 train), 40 cells per diameter, 64x64 pixel-space images (no Stable Diffusion VAE
+    offline), the authors' UNet, 40k steps, 1000-step DDIM, CEBRA as released."""
+    base = CondaConfig()
+    return dataclasses.replace(base,
+        video=dataclasses.replace(base.video, resolution=40, max_lattice_speed=0.05, n_frames=3000, frame_interval=5e-4,
+                                  image_size=64),
         block=60, n_train=48,
-        sweep=FluidConfig(reynolds=LAMINAR_REYNOLDS + SHEDDING_REYNOLDS, resolution=20, warmup=0., n_frames=300,
-                          frame_interval=5e-3, image_size=64, vorticity=False),
+        sweep=dataclasses.replace(base.sweep, resolution=20, n_frames=300, frame_interval=5e-3, image_size=64),
         **_backbone('paper', 64), embed=EmbedConfig.paper())
 
 PROFILES = {
@@ -88,7 +76,7 @@ PROFILES = {
                   fluid_benchmark=dataclasses.replace(_BENCHMARK, resolution=8), fluid_resolutions=(8,),
                   conda=_ci_conda(), roundtrip_steps=(2, 5), roundtrip_frames=4),
     'cpu': Profile('cpu', 'small but meaningful sizes for a 2-core CPU; qualitative claims should show', cell_timeout=3600,
-                   fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20), conda=_cpu_conda(),
+                   fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20), conda=CondaConfig(),
                    roundtrip_steps=(10, 20, 50, 100), roundtrip_frames=16),
     'paper': Profile('paper', 'paper-scale sizes; needs a GPU', cell_timeout=None,
                      fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20, 40), conda=_paper_conda(),

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from scipy.interpolate import splev, splprep
 from scipy.spatial.distance import cdist
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 from scipy.stats import gaussian_kde
 from sklearn.decomposition import PCA
 

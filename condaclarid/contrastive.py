@@ -4,14 +4,15 @@
 
 # %% ../nbs/20_contrastive.ipynb #c94d710b
 from __future__ import annotations
-import hashlib, json, time, warnings
-from contextlib import contextmanager
+import json, time, warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cebra
+from fastcore.basics import patch
 import numpy as np
 import torch
+from cebra.distributions import TimeContrastive
 from cebra.distributions.base import HasGenerator
 from sklearn.preprocessing import StandardScaler
 
@@ -19,8 +20,7 @@ from .core import *
 
 # %% auto #0
 __all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConfig', 'as_features', 'check_labels',
-           'cebra_params', 'seed_sampling', 'torch_threads', 'ContrastiveEmbedder', 'save_embedder', 'load_embedder',
-           'cached_embedder']
+           'cebra_params', 'seed_sampling', 'sample_within_groups', 'ContrastiveEmbedder', 'cached_embedder']
 
 # %% ../nbs/20_contrastive.ipynb #cfc35a1b
 def limit_cycle_latents(n: int = 500, shape: tuple = (3, 32, 32), amplitude: float = 0.2, noise: float = 1.0,
@@ -141,23 +141,35 @@ def seed_sampling(loader, seed: int):
     for i, d in enumerate((dist, getattr(dist, 'prior', None))):
         if isinstance(d, HasGenerator): d.generator.manual_seed(seed + i)
 
-# %% ../nbs/20_contrastive.ipynb #60583cde
-@contextmanager
-def torch_threads(n: int | None):
-    "Run the block with `n` torch CPU threads (None: unchanged), restoring the previous number afterwards."
-    before = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(before)
+def sample_within_groups(loader, groups):
+    """Make a CEBRA time-contrastive `loader` draw its reference (and negative) rows only where the positive,
+    `time_offset` rows later, lies in the same group as the reference, whole encoder windows included: with `groups`
+    `(N,)` the simulation of every row of several concatenated simulations, positives never cross into the next one."""
+    dist = loader.distribution
+    if not isinstance(dist, TimeContrastive):
+        raise ValueError(f"groups need time-contrastive sampling (conditional='time'), got {type(dist).__name__}")
+    groups, off = np.asarray(groups), dist.time_offset
+    left, right = (loader.dataset.offset.left, loader.dataset.offset.right) if getattr(loader.dataset, 'offset', None) else (0, 1)
+    first = np.arange(left, len(groups) - off - right + 1)             # reference rows whose windows fit in the data
+    valid = torch.as_tensor(first[groups[first - left] == groups[first + off + right - 1]], device=dist.device)
+    if not len(valid): raise ValueError(f"no group holds more than time_offset + window = {off + left + right - 1} rows")
+    dist.sample_prior = lambda num_samples, offset=None: valid[dist.randint(0, len(valid), (num_samples,))]
 
+# %% ../nbs/20_contrastive.ipynb #60583cde
 class ContrastiveEmbedder:
     "CEBRA embedding Z `(N, D)` or `(N, C, H, W)` → C `(N, d)` with ConDA's settings and guards; see `EmbedConfig`."
     def __init__(self, config: EmbedConfig | None = None): self.config = config or EmbedConfig()
 
-    def fit(self, Z, labels=None, quiet: bool | None = None) -> 'ContrastiveEmbedder':
-        """Fit on latents `Z` `(N, ...)` in temporal order and `labels` (None, float `(N,)`/`(N, k)` or int `(N,)`)."""
+    def fit(self, Z, labels=None, quiet: bool | None = None, groups=None) -> 'ContrastiveEmbedder':
+        """Fit on latents `Z` `(N, ...)` in temporal order and `labels` (None, float `(N,)`/`(N, k)` or int `(N,)`).
+        With `groups` `(N,)` (the simulation or session of every row; time-contrastive only), positive pairs are drawn
+        within one group, never across the seam between two concatenated sequences."""
         cfg, X = self.config, as_features(Z)
         y = check_labels(labels, cfg.conditional, len(X), cfg.time_offsets)
+        if groups is not None:
+            if cfg.conditional != 'time':
+                raise ValueError(f"groups need time-contrastive sampling (conditional='time'), got {cfg.conditional!r}")
+            check_same_length(Z=X, groups=groups)
         self.scaler_ = StandardScaler().fit(X) if cfg.standardize else None
         X = self._scale(X)
         bar = progress(total=cfg.max_iterations, desc='CEBRA', quiet=quiet)
@@ -166,6 +178,7 @@ class ContrastiveEmbedder:
             est = cebra.CEBRA(**cebra_params(cfg, len(X)))
             est.state_ = est._prepare_fit(X, *y)          # what CEBRA.fit does, with the samplers re-seeded in between
             seed_sampling(est.state_[2], cfg.seed)
+            if groups is not None: sample_within_groups(est.state_[2], groups)
             t0 = time.perf_counter()
             est.partial_fit(X, *y, callback=lambda step, solver: bar.update(1), callback_frequency=1)
             self.fit_seconds_ = time.perf_counter() - t0
@@ -214,15 +227,18 @@ def _save_embedder(emb: ContrastiveEmbedder, folder: Path):
     write_json({'config': config_dict(emb.config), 'cebra_version': cebra.__version__,
                 'n_features': emb.n_features_, 'fit_seconds': emb.fit_seconds_}, folder/'embedder.json')
 
-def save_embedder(emb: ContrastiveEmbedder, path: str | Path) -> Path:
-    "Write the fitted `emb` to the folder `path` (atomically); return `path`."
-    if not hasattr(emb, 'cebra_'): raise ValueError("cannot save an embedder that is not fitted")
+@patch
+def save(self: ContrastiveEmbedder, path: str | Path) -> Path:
+    "Write the fitted embedder to the folder `path` (atomically); return `path`."
+    if not hasattr(self, 'cebra_'): raise ValueError("cannot save an embedder that is not fitted")
     with atomic_path(path, is_dir=True) as tmp:
-        tmp.mkdir(exist_ok=True); _save_embedder(emb, tmp)
+        tmp.mkdir(exist_ok=True); _save_embedder(self, tmp)
     return Path(path)
 
-def load_embedder(path: str | Path, device: str | None = None, allow_version_mismatch: bool = False) -> ContrastiveEmbedder:
-    """Load an embedder written by `save_embedder` onto `device` (None: the config's). Raises `ValueError` when it
+@patch(cls_method=True)
+def load(cls: ContrastiveEmbedder, path: str | Path, device: str | None = None,
+         allow_version_mismatch: bool = False) -> ContrastiveEmbedder:
+    """Load an embedder written by `save` onto `device` (None: the config's). Raises `ValueError` when it
     was saved by another CEBRA version, unless `allow_version_mismatch` (then it warns and tries)."""
     path = Path(path)
     if not (path/'embedder.json').exists(): raise FileNotFoundError(f"no saved embedder in {path} (embedder.json missing)")
@@ -232,7 +248,7 @@ def load_embedder(path: str | Path, device: str | None = None, allow_version_mis
                "CEBRA models are not portable across versions. Refit, or install that CEBRA version.")
         if not allow_version_mismatch: raise ValueError(msg)
         warnings.warn(msg)
-    emb = ContrastiveEmbedder(EmbedConfig(**meta['config']))
+    emb = cls(EmbedConfig(**meta['config']))
     emb.cebra_ = cebra.CEBRA.load(str(path/'cebra.pt'), map_location='cpu').to(str(get_device(device or emb.config.device)))
     emb.n_features_, emb.fit_seconds_, emb.scaler_ = meta['n_features'], meta['fit_seconds'], None
     if (path/'scaler.npz').exists():
@@ -241,14 +257,13 @@ def load_embedder(path: str | Path, device: str | None = None, allow_version_mis
         emb.scaler_.var_, emb.scaler_.n_features_in_ = s['scale'] ** 2, len(s['mean'])
     return emb
 
-ContrastiveEmbedder.save = save_embedder
-ContrastiveEmbedder.load = staticmethod(load_embedder)
-
 # %% ../nbs/20_contrastive.ipynb #232d446c
 def cached_embedder(Z, labels, config: EmbedConfig, root: str | Path | None = None, force: bool = False,
-                    quiet: bool | None = None) -> ContrastiveEmbedder:
-    "The embedder fitted on (`Z`, `labels`) with `config`, from the artifact cache when it is already there."
+                    quiet: bool | None = None, groups=None) -> ContrastiveEmbedder:
+    """The embedder fitted on (`Z`, `labels`) with `config` (positives within `groups`, if given), from the artifact
+    cache when it is already there."""
     key = {'embed': config_dict(config), 'data': array_fingerprint(Z, labels)}
-    path = cached_artifact('embedding', key, lambda tmp: _save_embedder(ContrastiveEmbedder(config).fit(Z, labels, quiet), tmp),
-                           root=root, force=force)
-    return load_embedder(path)
+    if groups is not None: key['groups'] = array_fingerprint(groups)
+    fit = lambda tmp: _save_embedder(ContrastiveEmbedder(config).fit(Z, labels, quiet, groups), tmp)
+    path = cached_artifact('embedding', key, fit, root=root, force=force)
+    return ContrastiveEmbedder.load(path)

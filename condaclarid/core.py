@@ -14,8 +14,9 @@ import torch
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['seed_everything', 'get_device', 'check_array', 'check_same_length', 'progress', 'config_dict', 'library_versions',
-           'config_hash', 'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
+__all__ = ['seed_everything', 'get_device', 'check_array', 'check_same_length', 'progress', 'torch_threads', 'config_dict',
+           'library_versions', 'config_hash', 'array_fingerprint', 'atomic_path', 'write_json', 'data_dir',
+           'cached_artifact']
 
 # %% ../nbs/00_core.ipynb #fb45d251
 def seed_everything(seed: int) -> torch.Generator:
@@ -58,6 +59,15 @@ def progress(iterable=None, desc: str | None = None, quiet: bool | None = None, 
     "A tqdm progress bar over `iterable`, silenced by `quiet` or the `CONDACLARID_QUIET` environment variable."
     if quiet is None: quiet = os.environ.get('CONDACLARID_QUIET', '') not in ('', '0')
     return tqdm(iterable, desc=desc, disable=quiet, leave=False, dynamic_ncols=True, **kwargs)
+
+# %% ../nbs/00_core.ipynb #1b365807
+@contextmanager
+def torch_threads(n: int | None):
+    "Run the enclosed torch code with `n` CPU threads (`None`: leave torch's setting), then restore the old setting."
+    old = torch.get_num_threads()
+    if n is not None: torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(old)
 
 # %% ../nbs/00_core.ipynb #4cfa93d8
 def config_dict(config) -> dict:

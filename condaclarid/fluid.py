@@ -5,7 +5,6 @@
 # %% ../nbs/02_fluid.ipynb #8baad6a0
 from __future__ import annotations
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,7 @@ __all__ = ['VELOCITIES', 'WEIGHTS', 'OPPOSITE', 'CHANNEL_LENGTH', 'CHANNEL_HEIGH
            'BENCHMARK_DIAMETER', 'MIN_TAU', 'SPONGE_RATE', 'LAMINAR_REYNOLDS', 'SHEDDING_REYNOLDS', 'SHEDDING_LIFT',
            'SCHAFER_TUREK', 'equilibrium', 'hermite_basis', 'collide', 'shedding_label', 'LatticeUnits', 'FluidConfig',
            'validate_fluid_config', 'lattice_units', 'inflow_profile', 'stream_index', 'cylinder_links', 'ChannelFlow',
-           'cpu_threads', 'frame_fields', 'simulate', 'strouhal_number', 'inferno_images', 'FluidData', 'fluid_dataset',
-           'block_split']
+           'frame_fields', 'simulate', 'strouhal_number', 'inferno_images', 'FluidData', 'fluid_dataset', 'block_split']
 
 # %% ../nbs/02_fluid.ipynb #fda6b83c
 VELOCITIES = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1], [1, 1], [-1, 1], [-1, -1], [1, -1]])  # c_i as (x, y)
@@ -333,15 +331,6 @@ class ChannelFlow:
         u = torch.tensor(self.units.u_mean, device=self.device, dtype=self.dtype)
         return 2*self.force/(u**2*self.diameter)[:, None]
 
-# %% ../nbs/02_fluid.ipynb #cb96b23e
-@contextmanager
-def cpu_threads(n: int | None):
-    "Run the enclosed torch code with `n` CPU threads (`None`: leave torch's setting), then restore the old setting."
-    old = torch.get_num_threads()
-    if n is not None: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 # %% ../nbs/02_fluid.ipynb #8a346cfc
 def frame_fields(velocity: torch.Tensor, units: LatticeUnits, crop: tuple, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Speed and vorticity images `(B, size, size)` from a physical `velocity` `(B, 2, ny + 2, nx + 1)`, cropped to
@@ -364,7 +353,7 @@ def simulate(cfg: FluidConfig, device=None, dtype=torch.float32, quiet: bool | N
     `(B, n_frames, image_size, image_size)`, `frame_time` `(n_frames,)`, `drag` and `lift` `(B, steps)` with
     `force_time` `(steps,)`, and the lattice `dx`, `dt`, `tau`. Raises `RuntimeError` if the simulation diverges.
     On a CPU it uses `threads` threads (see the text)."""
-    with cpu_threads(threads if get_device(device).type == 'cpu' else None):
+    with torch_threads(threads if get_device(device).type == 'cpu' else None):
         return _simulate(cfg, device, dtype, quiet)
 
 def _simulate(cfg, device, dtype, quiet) -> dict:

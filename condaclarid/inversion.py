@@ -24,7 +24,8 @@ def ddim_timesteps(num_steps: int, t_end: int | None = None, num_train_timesteps
 
 # %% ../nbs/12_inversion.ipynb #cb1f5c5e
 def ddim_step(x: torch.Tensor, eps: torch.Tensor, abar_from: torch.Tensor, abar_to: torch.Tensor) -> torch.Tensor:
-    "Deterministic DDIM step `(B, C, H, W)` from noise level `abar_from` to `abar_to` (either direction) with noise `eps`."
+    """Deterministic DDIM step `(B, C, H, W)` from noise level `abar_from` to `abar_to` (either direction) with noise `eps`
+    (Song, Meng & Ermon 2021, *Denoising Diffusion Implicit Models*, eq. 12 with sigma = 0)."""
     x0 = (x - (1 - abar_from).sqrt() * eps) / abar_from.sqrt()
     return abar_to.sqrt() * x0 + (1 - abar_to).sqrt() * eps
 
@@ -42,12 +43,20 @@ def _batches(den: Denoiser, x: torch.Tensor, y, batch_size: int):
 
 # %% ../nbs/12_inversion.ipynb #dbbe28f4
 @torch.no_grad()
-def ddim_invert(den: Denoiser, images: torch.Tensor, y: torch.Tensor | None = None, num_steps: int = 50,
-                t_end: int | None = None, guidance: float = 1.0, fixed_point_iters: int = 0, batch_size: int = 64,
-                encode: bool = True, quiet: bool | None = None) -> torch.Tensor:
-    """DDIM-invert `images` `(B, C, H, W)` in [-1, 1] (labels `y`) along `num_steps` steps up to `t_end` (default T-1):
-    the latents `(B, C', H', W')` at `t_end`, on the images' device. `fixed_point_iters` > 0 refines each step by that
-    many fixed-point iterations (one network evaluation each). `encode=False`: `images` are already latents."""
+def ddim_invert(den: Denoiser,                  # the denoiser whose DDIM ODE is run backwards
+                images: torch.Tensor,           # `(B, C, H, W)` in [-1, 1] (latents if `encode=False`)
+                y: torch.Tensor | None = None,  # labels: `(B,)` int64, `(B, D)` float, or None
+                num_steps: int = 50,            # steps of the grid from t = 0 to `t_end`
+                t_end: int | None = None,       # the last timestep (default T-1: all the way to noise)
+                guidance: float = 1.0,          # classifier-free guidance weight (1: none)
+                fixed_point_iters: int = 0,     # fixed-point refinements per step, one network evaluation each
+                batch_size: int = 64,           # images per network call
+                encode: bool = True,            # encode images with the model's VAE first
+                quiet: bool | None = None,      # no progress bar
+               ) -> torch.Tensor:               # latents `(B, C', H', W')` at `t_end`, on the images' device
+    """DDIM-invert `images` along the deterministic DDIM ODE. With `fixed_point_iters` > 0, each step solves the
+    implicit equation x_t = step(x_{t-1}, eps(x_t)) by fixed-point iteration (Pan et al. 2023, *Effective Real Image
+    Editing with Accelerated Iterative Diffusion Inversion*, AIDI), so rendering back from x_t lands on x_{t-1}."""
     x = den.encode(images.to(den.device)) if encode else images
     x = check_array(x, 'latents' if not encode else 'encoded images', ndim=4, shape=(None, *den.latent_shape))
     y = den.check_labels(y, len(x))
@@ -65,12 +74,17 @@ def ddim_invert(den: Denoiser, images: torch.Tensor, y: torch.Tensor | None = No
     return torch.cat(out).to(images.device)
 
 @torch.no_grad()
-def ddim_sample(den: Denoiser, z: torch.Tensor, y: torch.Tensor | None = None, num_steps: int = 50,
-                t_start: int | None = None, guidance: float = 1.0, batch_size: int = 64, decode: bool = True,
-                quiet: bool | None = None) -> torch.Tensor:
-    """Deterministic DDIM sampling from latents `z` `(B, C, H, W)` at time `t_start` (default T-1: pure noise) down to
-    t = 0 along the same `num_steps`-step grid that `ddim_invert` uses; `guidance` != 1 applies classifier-free
-    guidance. Returns images `(B, C_img, H_img, W_img)` (latents if `decode=False`) on `z`'s device."""
+def ddim_sample(den: Denoiser,                  # the denoiser whose DDIM ODE is run forwards
+                z: torch.Tensor,                # latents `(B, C, H, W)` at `t_start`
+                y: torch.Tensor | None = None,  # labels: `(B,)` int64, `(B, D)` float, or None
+                num_steps: int = 50,            # steps of the grid, the same grid as `ddim_invert`'s
+                t_start: int | None = None,     # the timestep of `z` (default T-1: pure noise)
+                guidance: float = 1.0,          # classifier-free guidance weight (1: none)
+                batch_size: int = 64,           # latents per network call
+                decode: bool = True,            # decode with the model's VAE at the end
+                quiet: bool | None = None,      # no progress bar
+               ) -> torch.Tensor:               # images `(B, C_img, H_img, W_img)` (latents if not `decode`), on `z`'s device
+    "Deterministic DDIM sampling (Song et al. 2021) from `z` at `t_start` down to t = 0."
     check_array(z, 'latents z', ndim=4, shape=(None, *den.latent_shape))
     y = den.check_labels(y, len(z))
     ts, abar = _schedule(den, num_steps, t_start)

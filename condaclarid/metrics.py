@@ -4,7 +4,6 @@
 
 # %% ../nbs/40_metrics.ipynb #f30cf137
 from __future__ import annotations
-import math
 
 import numpy as np
 import torch

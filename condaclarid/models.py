@@ -4,14 +4,14 @@
 
 # %% ../nbs/10_models.ipynb #f146f583
 from __future__ import annotations
-import dataclasses, json, warnings
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch.autograd import forward_ad
+from fastcore.basics import patch
 from diffusers import AutoencoderKL, DDIMScheduler, DiTTransformer2DModel, UNet2DModel
 from diffusers.models.attention_processor import Attention, AttnProcessor
 
@@ -190,8 +190,9 @@ class Denoiser(nn.Module):
         return c.num_classes if c.condition == 'class' and (c.cfg_null or c.arch == 'dit') else None
 
 # %% ../nbs/10_models.ipynb #29b18ace
+@patch
 @torch.no_grad()
-def _check_labels(self, y, n: int, allow_null: bool = True):
+def check_labels(self: Denoiser, y, n: int, allow_null: bool = True):
     "Validate labels `y` for `n` samples: `(n,)` ints in [0, K-1] (or K, the null class, if `allow_null`), `(n, D)` floats, or None."
     c = self.config
     if c.condition == 'none':
@@ -211,8 +212,9 @@ def _check_labels(self, y, n: int, allow_null: bool = True):
         raise ValueError(f"class labels must lie in [0, {top - 1}], got min {y.min().item()} and max {y.max().item()}")
     return y.long()
 
+@patch
 @torch.no_grad()
-def _check_time(self, t, n: int, device) -> torch.Tensor:
+def _check_time(self: Denoiser, t, n: int, device) -> torch.Tensor:
     "Timesteps as an `(n,)` tensor on `device`, checked to lie in [0, T-1]."
     t = torch.as_tensor(t, device=device)
     if t.ndim == 0: t = t.expand(n)
@@ -221,11 +223,13 @@ def _check_time(self, t, n: int, device) -> torch.Tensor:
         raise ValueError(f"timesteps must lie in [0, {self.num_train_timesteps - 1}], got {t.min().item()}..{t.max().item()}")
     return t
 
-def _check_input(self, x, name: str = 'x_t'):
+@patch
+def _check_input(self: Denoiser, x, name: str = 'x_t'):
     check_array(x, name, ndim=4, shape=(None, *self.latent_shape), finite=False)
     return x
 
-def _backbone_call(self, x, t, y):
+@patch
+def _backbone_call(self: Denoiser, x, t, y):
     "Run the backbone on checked inputs; return the raw output `(B, C_out, H, W)`."
     if self.config.condition == 'continuous':
         x = torch.cat([x, y.to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
@@ -233,11 +237,9 @@ def _backbone_call(self, x, t, y):
     if self.config.arch == 'dit' and y is None: y = torch.zeros(len(x), dtype=torch.long, device=x.device)
     return self.backbone(x, t, class_labels=y).sample
 
-Denoiser.check_labels, Denoiser._check_time, Denoiser._check_input, Denoiser._backbone_call = \
-    _check_labels, _check_time, _check_input, _backbone_call
-
 # %% ../nbs/10_models.ipynb #e4cbbb02
-def _eps(self, x_t: torch.Tensor, t, y: torch.Tensor | None = None, guidance: float = 1.0) -> torch.Tensor:
+@patch
+def eps(self: Denoiser, x_t: torch.Tensor, t, y: torch.Tensor | None = None, guidance: float = 1.0) -> torch.Tensor:
     """Predicted noise `(B, C, H, W)` for noisy inputs `x_t` `(B, C, H, W)` at timesteps `t` (int or `(B,)`) with
     labels `y` (`(B,)` int64, `(B, D)` float, or None). `guidance` w != 1 applies classifier-free guidance with the
     null class: eps(null) + w * (eps(y) - eps(null))."""
@@ -251,18 +253,22 @@ def _eps(self, x_t: torch.Tensor, t, y: torch.Tensor | None = None, guidance: fl
     cond, uncond = out.chunk(2)
     return uncond + guidance * (cond - uncond)
 
-Denoiser.eps = _eps
-Denoiser.forward = _eps
+@patch
+def forward(self: Denoiser, x_t: torch.Tensor, t, y: torch.Tensor | None = None, guidance: float = 1.0) -> torch.Tensor:
+    "`nn.Module`'s call: `self.eps(...)`, so that a subclass's own `eps` is the one called."
+    return self.eps(x_t, t, y, guidance)
 
 # %% ../nbs/10_models.ipynb #c03c760a
-def _layer_names(self) -> list[str]:
+@patch(as_prop=True)
+def layer_names(self: Denoiser) -> list[str]:
     "Names of the backbone's main blocks in forward order, usable as `features(..., layer=name)`."
     seq = (['conv_in', 'down_blocks', 'mid_block', 'up_blocks', 'conv_out'] if self.config.arch == 'unet'
            else ['pos_embed', 'transformer_blocks', 'proj_out_2'])
     mods = dict(self.backbone.named_children())
     return [n for s in seq for n in ([f'{s}.{i}' for i in range(len(mods[s]))] if isinstance(mods[s], nn.ModuleList) else [s])]
 
-def _features(self, x_t: torch.Tensor, t, y: torch.Tensor | None, layer: str) -> torch.Tensor:
+@patch
+def features(self: Denoiser, x_t: torch.Tensor, t, y: torch.Tensor | None, layer: str) -> torch.Tensor:
     """Activation of block `layer` of the backbone for inputs `x_t` `(B, C, H, W)` at timesteps `t` with labels `y`
     (conditional, no guidance). Shape depends on the layer, e.g. `(B, C_l, H_l, W_l)` for a U-Net block and
     `(B, tokens, width)` for a DiT block. Works inside `torch.func.jvp` / `vjp` / `vmap`."""
@@ -280,11 +286,9 @@ def _features(self, x_t: torch.Tensor, t, y: torch.Tensor | None, layer: str) ->
     finally: handle.remove()
     return found[0]
 
-Denoiser.layer_names = property(_layer_names)
-Denoiser.features = _features
-
 # %% ../nbs/10_models.ipynb #b92db1b6
-def _encode(self, x: torch.Tensor) -> torch.Tensor:
+@patch
+def encode(self: Denoiser, x: torch.Tensor) -> torch.Tensor:
     "Images `(B, C, H, W)` in [-1, 1] → what the denoiser sees: `scaling_factor * (mean(q(z|x)) - shift)` or `x` itself."
     check_array(x, 'images', ndim=4, shape=(None, *self.image_shape), finite=False)
     if self.vae is None: return x
@@ -292,14 +296,13 @@ def _encode(self, x: torch.Tensor) -> torch.Tensor:
     with torch.no_grad(): z = self.vae.encode(x.to(self.vae.dtype)).latent_dist.mean
     return ((z - (v.get('shift_factor') or 0.0)) * v.scaling_factor).to(x.dtype).contiguous()
 
-def _decode(self, z: torch.Tensor) -> torch.Tensor:
+@patch
+def decode(self: Denoiser, z: torch.Tensor) -> torch.Tensor:
     "Latents `(B, C, h, w)` → images `(B, C_img, H, W)` (identity in pixel space)."
     z = self._check_input(z, 'latents')
     if self.vae is None: return z
     v = self.vae.config
     with torch.no_grad(): return self.vae.decode((z / v.scaling_factor + (v.get('shift_factor') or 0.0)).to(self.vae.dtype)).sample.to(z.dtype)
-
-Denoiser.encode, Denoiser.decode = _encode, _decode
 
 # %% ../nbs/10_models.ipynb #b0200b8c
 _BACKBONES = {'UNet2DModel': UNet2DModel, 'DiTTransformer2DModel': DiTTransformer2DModel, 'Transformer2DModel': DiTTransformer2DModel}
@@ -323,7 +326,8 @@ def model_parts(path: str | Path) -> dict:
             'meta': path/'condaclarid.json' if (path/'condaclarid.json').exists() else None}
 
 # %% ../nbs/10_models.ipynb #284a4946
-def _save_pretrained(self, path: str | Path, metadata: dict | None = None) -> Path:
+@patch
+def save_pretrained(self: Denoiser, path: str | Path, metadata: dict | None = None) -> Path:
     "Save backbone, schedule, VAE and `condaclarid.json` (config + metadata) as a diffusers-style folder, atomically."
     meta = {**self.metadata, **(metadata or {})}
     with atomic_path(path, is_dir=True) as tmp:
@@ -333,8 +337,8 @@ def _save_pretrained(self, path: str | Path, metadata: dict | None = None) -> Pa
         write_json({'model_config': config_dict(self.config), 'metadata': meta}, tmp/'condaclarid.json')
     return Path(path)
 
-@classmethod
-def _from_pretrained(cls, path: str | Path, scheduler: DDIMScheduler | None = None, device=None,
+@patch(cls_method=True)
+def from_pretrained(cls: Denoiser, path: str | Path, scheduler: DDIMScheduler | None = None, device=None,
                      dtype: torch.dtype = torch.float32) -> 'Denoiser':
     """Load a `Denoiser` from a local folder written by `save_pretrained`, a diffusers pipeline folder or a bare
     `UNet2DModel`/`DiTTransformer2DModel` folder. Nothing is downloaded. The model comes back frozen, in eval mode."""
@@ -351,5 +355,3 @@ def _from_pretrained(cls, path: str | Path, scheduler: DDIMScheduler | None = No
     if scheduler is not None: scheduler = DDIMScheduler.from_config({**scheduler.config, 'clip_sample': False})
     den = cls(config, backbone, scheduler, vae, meta.get('metadata'))
     return den.to(device=get_device(device) if device is not None else torch.device('cpu'), dtype=dtype).eval().requires_grad_(False)
-
-Denoiser.save_pretrained, Denoiser.from_pretrained = _save_pretrained, _from_pretrained

@@ -4,7 +4,8 @@
 
 # %% ../nbs/50_reproduce.ipynb #26d37ccc
 from __future__ import annotations
-import argparse, ast, dataclasses, hashlib, json, math, sys, time, traceback
+import argparse, ast, dataclasses, hashlib, json, math, os, sys, time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,10 +16,10 @@ import pandas as pd
 import torch
 
 from .core import *
-from .fluid import FluidConfig, LAMINAR_REYNOLDS, SHEDDING_REYNOLDS
-from .train import TrainConfig, backbone_preset
+from .fluid import FluidConfig
 from .contrastive import EmbedConfig
-from .conda import CondaConfig
+from .conda import CondaConfig, conda_backbone
+from .train import backbone_preset
 from .animals import AnimalsConfig
 from .clarid import ClaridConfig
 from .distill import DistillConfig, student_preset
@@ -27,8 +28,8 @@ from .canonical import CanonicalConfig
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
            'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration', 'discover',
-           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'write_report',
-           'paper_dir', 'run_paper', 'main']
+           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
+           'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'run_paper', 'main']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -43,48 +44,37 @@ class Profile:
     roundtrip_steps: tuple         # DDIM step counts of inversion-roundtrip
     roundtrip_frames: int          # held-out frames inverted and re-rendered by inversion-roundtrip
     clarid: CanonicalConfig        # CLARID and CaDistill on the animals data: data, teacher, judges, CLAReps, sweeps
+    roundtrip_fixed_point_iters: int = 2  # refinements per step of inversion-roundtrip's improved inversion
 
 # %% ../nbs/50_reproduce.ipynb #88c97606
 _BENCHMARK = FluidConfig(reynolds=(20., 100.), warmup=2.5, n_frames=26, frame_interval=0.05, image_size=32,
                          vorticity=False)  # 1.25 time units of recorded window: about four shedding periods
 
 def _backbone(profile: str, image_size: int) -> dict:
-    """The diffusion model of a profile's ConDA experiments: `train.backbone_preset` (where backbone sizes live),
-    conditioned on normalised time. ConDA inverts with plain DDIM, as the paper does, at the preset's step count."""
-    b = backbone_preset(profile, image_size, 3, 'continuous', cond_dim=1)
-    return dict(model=b.model, train=b.train, inversion_steps=b.inversion_steps, fixed_point_iters=0)
+    "The diffusion model and DDIM step count of `profile`, as `CondaConfig` fields (plain DDIM, as the paper)."
+    b = conda_backbone(profile, image_size)
+    return dict(model=b.model, train=b.train, inversion_steps=b.inversion_steps)
 
 def _ci_conda() -> CondaConfig:
-    "Tiny: every stage runs in seconds; numbers are not meaningful."
-    return CondaConfig(
-        video=FluidConfig(reynolds=(120.,), resolution=8, warmup=0., n_frames=120, frame_interval=0.0125,
-                          image_size=16, vorticity=False),
+    "Tiny, as a difference from the `cpu` defaults of `CondaConfig`: every stage runs in seconds; numbers are not meaningful."
+    base = CondaConfig()
+    return dataclasses.replace(base,
+        video=dataclasses.replace(base.video, resolution=8, n_frames=120, frame_interval=0.0125, image_size=16),
         block=10, n_train=8,
-        sweep=FluidConfig(reynolds=(20., 40., 75., 85., 100., 120.), resolution=8, warmup=0., n_frames=16,
-                          frame_interval=0.1, image_size=16, vorticity=False),
+        sweep=dataclasses.replace(base.sweep, reynolds=(20., 40., 75., 85., 100., 120.), resolution=8, n_frames=16,
+                                  frame_interval=0.1, image_size=16),
         **_backbone('ci', 16), embed=EmbedConfig(max_iterations=30, batch_size=64, output_dimension=3, time_offsets=2))
 
-def _cpu_conda() -> CondaConfig:
-    """Small but meaningful on a 2-core CPU: the paper's window (0 <= t <= 1.5 from rest) at 32x32, 600 video frames in
-    blocks of 30 (24 train), the paper's 48 Reynolds numbers at 12 frames each, a 1.4M-parameter DiT, 50-step DDIM."""
-    return CondaConfig(
-        video=FluidConfig(reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3,
-                          image_size=32, vorticity=False),
-        block=30, n_train=24,
-        sweep=FluidConfig(reynolds=LAMINAR_REYNOLDS + SHEDDING_REYNOLDS, resolution=10, warmup=0., n_frames=12,
-                          frame_interval=0.125, image_size=32, vorticity=False),
-        **_backbone('cpu', 32))
-
 def _paper_conda() -> CondaConfig:
-    """The authors' sizes where our setting allows: 3000 frames over 0 <= t <= 1.5 in blocks of 60 (48 train), 40 cells
-    per diameter, 64x64 pixel-space images (no Stable Diffusion VAE offline), the authors' UNet, 40k steps,
-    1000-step DDIM, CEBRA as released."""
-    return CondaConfig(
-        video=FluidConfig(reynolds=(120.,), resolution=40, max_lattice_speed=0.05, warmup=0., n_frames=3000,
-                          frame_interval=5e-4, image_size=64, vorticity=False),
+    """The authors' sizes where our setting allows, as a difference from the `cpu` defaults: 3000 frames over
+    0 <= t <= 1.5 in blocks of 60 (48 train), 40 cells per diameter, 64x64 pixel-space images (no Stable Diffusion VAE
+    offline), the authors' UNet, 40k steps, 1000-step DDIM, CEBRA as released."""
+    base = CondaConfig()
+    return dataclasses.replace(base,
+        video=dataclasses.replace(base.video, resolution=40, max_lattice_speed=0.05, n_frames=3000, frame_interval=5e-4,
+                                  image_size=64),
         block=60, n_train=48,
-        sweep=FluidConfig(reynolds=LAMINAR_REYNOLDS + SHEDDING_REYNOLDS, resolution=20, warmup=0., n_frames=300,
-                          frame_interval=5e-3, image_size=64, vorticity=False),
+        sweep=dataclasses.replace(base.sweep, resolution=20, n_frames=300, frame_interval=5e-3, image_size=64),
         **_backbone('paper', 64), embed=EmbedConfig.paper())
 
 def _ci_canonical() -> CanonicalConfig:
@@ -98,11 +88,6 @@ def _ci_canonical() -> CanonicalConfig:
         clarep_fraction=0.25, n_per_class=2, te_grid=(0.6, 0.8), n_grid=(2, 4), fixed_k=(1,),
         student=student_preset('ci'), student_seeds=(0, 1), fractions=(0.125, 0.25),
         attacks=('PGD-5', 'APGD-CE-5', 'APGD-DLR-5', 'CW-inf-5'), n_attack=20, n_corrupt=20)
-
-def _cpu_canonical() -> CanonicalConfig:
-    """`CanonicalConfig()`: 32x32 animals, 400 training images per class, the cpu DiT (1.4M parameters, 2000 steps),
-    CLARID with the paper's settings at 50 DDIM steps, CLAReps of 10 % of the training set."""
-    return CanonicalConfig()
 
 def _paper_canonical() -> CanonicalConfig:
     """64x64 animals with 700 training images per class (birds have 812 unique silhouettes), the paper preset's DiT,
@@ -120,8 +105,8 @@ PROFILES = {
                   fluid_benchmark=dataclasses.replace(_BENCHMARK, resolution=8), fluid_resolutions=(8,),
                   conda=_ci_conda(), roundtrip_steps=(2, 5), roundtrip_frames=4, clarid=_ci_canonical()),
     'cpu': Profile('cpu', 'small but meaningful sizes for a 2-core CPU; qualitative claims should show', cell_timeout=3600,
-                   fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20), conda=_cpu_conda(),
-                   roundtrip_steps=(10, 20, 50, 100), roundtrip_frames=16, clarid=_cpu_canonical()),
+                   fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20), conda=CondaConfig(),
+                   roundtrip_steps=(10, 20, 50, 100), roundtrip_frames=16, clarid=CanonicalConfig()),
     'paper': Profile('paper', 'paper-scale sizes; needs a GPU', cell_timeout=None,
                      fluid_benchmark=_BENCHMARK, fluid_resolutions=(10, 20, 40), conda=_paper_conda(),
                      roundtrip_steps=(50, 100, 250, 1000), roundtrip_frames=64, clarid=_paper_canonical()),
@@ -270,12 +255,15 @@ def discover(folder: str | Path) -> list[PaperNotebook]:
 
 # %% ../nbs/50_reproduce.ipynb #719dcbdf
 def make_paper_notebook(path: str | Path, nb_id: str, body: str, outputs=()) -> Path:
-    "Write a minimal paper notebook with a declaration, a `parameters` cell and `body` (for tests and templates)."
+    """Write a minimal paper notebook: a declaration, a `parameters` cell, the `paper_setup` cell (which gives `prof`,
+    `out`, `rec`) and `body` (for tests and templates)."""
     decl = dict(id=nb_id, paper='test', reproduces='nothing', outputs=list(outputs))
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell(f'# {nb_id}'),
         nbformat.v4.new_code_cell(f'PAPER = {decl!r}'),
         nbformat.v4.new_code_cell("profile = 'ci'\nout_dir = ''", metadata={'tags': ['parameters']}),
+        nbformat.v4.new_code_cell('from condaclarid.reproduce import paper_setup\n'
+                                  'prof, out, rec = paper_setup(PAPER, profile, out_dir)'),
         nbformat.v4.new_code_cell(body)])
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'python3', 'language': 'python'}
     nbformat.write(nb, str(path))
@@ -302,12 +290,23 @@ def default_kernel() -> str:
     return 'condaclarid' if 'condaclarid' in find_kernel_specs() else 'python3'
 
 # %% ../nbs/50_reproduce.ipynb #b744d21e
+def _parameters(profile: Profile, out_dir: Path) -> dict:
+    return {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+
+def _running_cell(executed: Path) -> int | None:
+    "Index of the last cell papermill started in the partially executed notebook `executed` (None if there is none)."
+    if not executed.exists(): return None
+    started = [i for i, c in enumerate(nbformat.read(executed, as_version=4).cells)
+               if c.get('metadata', {}).get('papermill', {}).get('start_time')]
+    return started[-1] if started else None
+
 def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool = False,
                  kernel: str | None = None, quiet: bool = False) -> dict:
-    "Execute `nb` with papermill into `out_dir`; return a record with status, seconds and any error."
+    """Execute `nb` with papermill into `out_dir`; return a record with status, seconds, finish time and any error.
+    A run fails if the notebook raises, its kernel dies, it misses a declared output or it records no number."""
     import papermill as pm
     stamp = out_dir/'.stamps'/f'{nb.id}.json'
-    params = {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+    params = _parameters(profile, out_dir)
     key = run_key(nb, params)
     executed = out_dir/'notebooks'/f'{nb.id}.ipynb'
     rec = {'id': nb.id, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
@@ -317,6 +316,7 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
         if old.get('key') == key and old.get('status') == 'ok' and all((out_dir/o).exists() for o in nb.outputs):
             return {**old, 'status': 'up to date'}
     executed.parent.mkdir(parents=True, exist_ok=True)
+    executed.unlink(missing_ok=True)                              # the running cell is read from this run's copy
     (out_dir/f'{nb.id}.results.json').unlink(missing_ok=True)     # numbers of an earlier version must not linger
     t0 = time.perf_counter()
     try:
@@ -324,12 +324,16 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
                             cwd=str(nb.path.parent), progress_bar=not quiet, execution_timeout=profile.cell_timeout)
         missing = [o for o in nb.outputs if not (out_dir/o).exists()]
         if missing: raise FileNotFoundError(f"notebook ran but did not write its declared outputs {missing}")
+        if not (out_dir/f'{nb.id}.results.json').exists():
+            raise ValueError("notebook ran but recorded no number: a paper notebook records what it reproduces "
+                             "with `rec(quantity, ours)` from `paper_setup`")
         rec.update(status='ok', error=None)
     except Exception as e:
         cell = getattr(e, 'cell_index', None)
-        rec.update(status='failed', error={'cell': cell, 'name': getattr(e, 'ename', type(e).__name__),
+        rec.update(status='failed', error={'cell': cell if cell is not None else _running_cell(executed),
+                                           'name': getattr(e, 'ename', type(e).__name__),
                                            'message': str(getattr(e, 'evalue', e)).strip()[:2000]})
-    rec['seconds'] = round(time.perf_counter() - t0, 1)
+    rec.update(seconds=round(time.perf_counter() - t0, 1), finished=time.strftime('%Y-%m-%d %H:%M:%S'))
     write_json(rec, stamp)
     return rec
 
@@ -338,18 +342,34 @@ def _fmt(v):
     if v is None or v == '': return ''
     return f'{v:.4g}' if isinstance(v, (int, float)) else str(v)
 
+def earlier_record(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
+    """The record of `nb`'s last run in `out_dir` (from its stamp), its status marked as from an earlier run (and
+    out of date if the notebook or the library changed since), or a 'never run' record."""
+    stamp = out_dir/'.stamps'/f'{nb.id}.json'
+    if not stamp.exists():
+        return {'id': nb.id, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
+                'notebook': f'notebooks/{nb.id}.ipynb', 'status': 'never run', 'error': None}
+    old = json.loads(stamp.read_text())
+    current = old.get('key') == run_key(nb, _parameters(profile, out_dir))
+    finished = old.get('finished') or time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(stamp.stat().st_mtime))
+    return {**old, 'finished': finished, 'status': f"{old['status']} (earlier run{'' if current else ', out of date'})"}
+
 def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
-    "Write `out_dir/REPORT.md`: each notebook's reference, status, time, outputs and numbers beside the paper's."
+    """Write `out_dir/REPORT.md`: each notebook's reference, status, time of its run, outputs and numbers beside the
+    paper's."""
     lines = [f'# Reproduction report — profile `{profile.name}`', '', f'{profile.description}.', '',
              f'Library {library_versions()["condaclarid"]}, torch {library_versions()["torch"]}, '
              f'device {"cuda" if torch.cuda.is_available() else "cpu"}. Written {time.strftime("%Y-%m-%d %H:%M")}.', '',
-             '| id | paper | reproduces | status | time (s) |', '|---|---|---|---|---|']
+             '| id | paper | reproduces | status | time (s) | run at |', '|---|---|---|---|---|---|']
     for r in records:
-        lines.append(f"| [{r['id']}]({r['notebook']}) | {r['paper']} | {r['reproduces']} | {r['status']} | "
-                     f"{_fmt(r.get('seconds'))} |")
+        name = r['id'] if r['status'] == 'never run' else f"[{r['id']}]({r['notebook']})"
+        lines.append(f"| {name} | {r['paper']} | {r['reproduces']} | {r['status']} | {_fmt(r.get('seconds'))} | "
+                     f"{r.get('finished') or ''} |")
     lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records):.0f} s.\n")
     for r in records:
         lines += [f"## {r['id']} — {r['paper']}, {r['reproduces']}", '']
+        if r['status'] == 'never run':
+            lines += ['Never run with this output folder.', '']; continue
         if r.get('error'):
             e = r['error']; lines += [f"**Failed**: `{e['name']}`: {e['message']}",
                                       f"in cell {e['cell']} of the partially executed notebook `{r['notebook']}`", '']
@@ -369,24 +389,42 @@ def paper_dir() -> Path:
     "The `nbs/paper/` folder of the project."
     return project_root()/'nbs'/'paper'
 
+class FolderBusy(RuntimeError):
+    "Another run holds the output folder."
+
+@contextmanager
+def output_lock(out_dir: Path):
+    "Hold `out_dir`'s lock for one run, so two runs never write one report; raise `FolderBusy` while another holds it."
+    import fcntl
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir/'.lock', 'a+') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)      # released by the OS if the process dies
+        except BlockingIOError:
+            f.seek(0)
+            raise FolderBusy(f"another run is writing to {out_dir} ({f.read().strip() or 'pid unknown'}); wait for it "
+                             "to finish or pass another output folder") from None
+        f.seek(0); f.truncate(); f.write(f'pid {os.getpid()}'); f.flush()
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def run_paper(profile: str = 'auto', only: list[str] | None = None, force: bool = False, fail_fast: bool = False,
               notebooks: str | Path | None = None, out_dir: str | Path | None = None, kernel: str | None = None,
               quiet: bool = False) -> list[dict]:
-    "Run the paper notebooks (all, or the ids in `only`) under `profile`, write `REPORT.md`, return the records."
+    """Run the paper notebooks (all, or the ids in `only`) under `profile`, write `REPORT.md` covering every notebook
+    (those not run now from their last run), return the records of this run."""
     prof = get_profile(profile)
     out = Path(out_dir) if out_dir else default_out_dir(prof.name)
     nbs = discover(notebooks or paper_dir())
     if only:
         unknown = set(only) - {n.id for n in nbs}
         if unknown: raise ValueError(f"unknown notebook ids {sorted(unknown)}; known: {[n.id for n in nbs]}")
-        nbs = [n for n in nbs if n.id in only]
-    out.mkdir(parents=True, exist_ok=True)
-    records = []
-    for nb in progress(nbs, desc=f'paper ({prof.name})', quiet=quiet):
-        records.append(run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet))
-        if fail_fast and records[-1]['status'] == 'failed': break
-    write_report(out, records, prof)
-    return records
+    with output_lock(out):
+        records = {}
+        for nb in progress([n for n in nbs if not only or n.id in only], desc=f'paper ({prof.name})', quiet=quiet):
+            records[nb.id] = run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet)
+            if fail_fast and records[nb.id]['status'] == 'failed': break
+        write_report(out, [records.get(n.id) or earlier_record(n, prof, out) for n in nbs], prof)
+    return list(records.values())
 
 # %% ../nbs/50_reproduce.ipynb #3d40e9db
 def _print_summary(records: list[dict], out: Path):
@@ -421,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         prof = get_profile(a.profile)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
         records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
     _print_summary(records, out)
     return 1 if any(r['status'] == 'failed' for r in records) else 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_train.ipynb #2dd13958
 from __future__ import annotations
-import hashlib, json, os, shutil, time
+import json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from scipy.interpolate import splev, splprep
 from scipy.spatial.distance import cdist
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 from scipy.stats import gaussian_kde
 from sklearn.decomposition import PCA
 
@@ -56,9 +56,15 @@ def finite_differences(C, t=None, dt: float = 1.0) -> tuple[np.ndarray, np.ndarr
     return dC, np.gradient(dC, spacing, axis=0, edge_order=2)
 
 # %% ../nbs/22_traversal.ipynb #fc21004e
-def taylor_forecast(history, n_steps: int, order: int = 2, dt: float = 1.0, t=None, recursive: bool = False) -> np.ndarray:
-    """Frames `(n_steps, d)` following `history` `(K, d)` (K >= 3) at steps of `dt`, by TEX-1 (`order=1`) or TEX-2
-    (`order=2`). `t` `(K,)` gives the history's times if they are not evenly spaced by `dt`."""
+def taylor_forecast(history,                # `(K, d)` the trajectory so far, K >= 3
+                    n_steps: int,           # frames to forecast
+                    order: int = 2,         # 1: TEX-1 (velocity), 2: TEX-2 (and acceleration)
+                    dt: float = 1.0,        # time between forecast frames
+                    t=None,                 # `(K,)` times of `history` if not evenly spaced by `dt`
+                    recursive: bool = False # re-estimate the derivatives after every forecast frame
+                   ) -> np.ndarray:         # `(n_steps, d)` the frames after `history`
+    """Taylor extrapolation of a trajectory in C: c(t + h) = c(t) + h c'(t) (+ h^2 c''(t)/2), derivatives from finite
+    differences of the past (ConDA, arXiv 2510.14190, its TEX-1 / TEX-2 operators)."""
     if order not in (1, 2): raise ValueError(f"order must be 1 (TEX-1) or 2 (TEX-2), got {order!r}")
     if not isinstance(n_steps, (int, np.integer)) or n_steps < 1: raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
     if not dt > 0: raise ValueError(f"dt must be positive, got {dt}")
@@ -73,9 +79,15 @@ def taylor_forecast(history, n_steps: int, order: int = 2, dt: float = 1.0, t=No
     return C[-n_steps:]
 
 # %% ../nbs/22_traversal.ipynb #9c4f303b
-def rolling_forecast(C, origins, n_steps: int, order: int = 2, dt: float = 1.0, t=None, recursive: bool = False) -> np.ndarray:
-    """Forecasts `(len(origins), n_steps, d)`: row i predicts frames `origins[i]+1 ... origins[i]+n_steps` of `C`
-    `(N, d)` from frames `0 ... origins[i]` only (each origin >= 2)."""
+def rolling_forecast(C,                      # `(N, d)` the whole trajectory
+                     origins,                # `(M,)` frames to forecast from, each >= 2
+                     n_steps: int,           # frames to forecast after each origin
+                     order: int = 2,         # 1: TEX-1, 2: TEX-2 (see `taylor_forecast`)
+                     dt: float = 1.0,        # time between frames
+                     t=None,                 # `(N,)` times of `C` if not evenly spaced by `dt`
+                     recursive: bool = False # re-estimate the derivatives after every forecast frame
+                    ) -> np.ndarray:         # `(M, n_steps, d)` forecasts
+    "Row i predicts frames `origins[i]+1 ... origins[i]+n_steps` of `C` from frames `0 ... origins[i]` only."
     C, t = check_trajectory(C, t, min_len=3)
     origins = np.atleast_1d(as_numpy(origins, np.int64))
     if origins.min() < 2 or origins.max() >= len(C):

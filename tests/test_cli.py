@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from condaclarid.reproduce import make_paper_notebook, discover
+from condaclarid.reproduce import make_paper_notebook, discover, output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,9 +19,11 @@ def cli(*args, cwd=ROOT):
 def paper(tmp_path):
     nbs, out = tmp_path/'nbs', tmp_path/'out'
     nbs.mkdir()
-    make_paper_notebook(nbs/'a_ok.ipynb', 'ok', "open(out_dir + '/ok.txt', 'w').write(profile)", outputs=['ok.txt'])
+    make_paper_notebook(nbs/'a_ok.ipynb', 'ok', "open(out_dir + '/ok.txt', 'w').write(profile); rec('ok n', 1)",
+                        outputs=['ok.txt'])
     make_paper_notebook(nbs/'b_bad.ipynb', 'bad', "x = 1\n1 / 0")
-    make_paper_notebook(nbs/'c_late.ipynb', 'late', "open(out_dir + '/late.txt', 'w').write('x')", outputs=['late.txt'])
+    make_paper_notebook(nbs/'c_late.ipynb', 'late', "open(out_dir + '/late.txt', 'w').write('x'); rec('late n', 7.5)",
+                        outputs=['late.txt'])
     return nbs, out
 
 
@@ -41,8 +43,8 @@ def test_failure_reported_others_continue(paper):
     r = run(nbs, out)
     assert r.returncode == 1
     assert 'ZeroDivisionError: division by zero' in r.stdout
-    # papermill injects a parameters cell, so the failing cell is index 4 of the executed notebook
-    assert f"in cell 4 of the partially executed notebook {out/'notebooks'/'bad.ipynb'}" in r.stdout
+    # papermill injects a parameters cell, so the failing cell (after the setup cell) is index 5 of the executed notebook
+    assert f"in cell 5 of the partially executed notebook {out/'notebooks'/'bad.ipynb'}" in r.stdout
     assert (out/'notebooks'/'bad.ipynb').exists()
     assert (out/'ok.txt').read_text() == 'ci' and (out/'late.txt').exists()
     report = (out/'REPORT.md').read_text()
@@ -67,7 +69,8 @@ def test_up_to_date_skipped_and_force(paper):
 def test_changed_notebook_reruns(paper):
     nbs, out = paper
     assert run(nbs, out, '--only', 'ok').returncode == 0
-    make_paper_notebook(nbs/'a_ok.ipynb', 'ok', "open(out_dir + '/ok.txt', 'w').write('v2')", outputs=['ok.txt'])
+    make_paper_notebook(nbs/'a_ok.ipynb', 'ok', "open(out_dir + '/ok.txt', 'w').write('v2'); rec('n', 2)",
+                        outputs=['ok.txt'])
     assert run(nbs, out, '--only', 'ok').returncode == 0 and (out/'ok.txt').read_text() == 'v2'
 
 
@@ -112,3 +115,61 @@ def test_project_paper_notebooks_are_well_formed():
             names[node.targets[0].id] = ast.literal_eval(node.value)
         assert {'profile', 'out_dir'} <= set(names), f'{nb.path.name}: parameters must set profile and out_dir'
         assert nb.outputs, f'{nb.path.name}: declares no outputs'
+
+
+def test_only_keeps_every_notebook_in_the_report(paper):
+    "The README's `--only ID --force` must not drop the other notebooks' rows and numbers from REPORT.md."
+    nbs, out = paper
+    assert run(nbs, out).returncode == 1                              # bad fails, ok and late record numbers
+    make_paper_notebook(nbs/'d_new.ipynb', 'new', "rec('new n', 1)")
+    r = run(nbs, out, '--only', 'ok', '--force')
+    assert r.returncode == 0 and 'late' not in r.stdout               # only ok ran ...
+    report = (out/'REPORT.md').read_text()                           # ... but the report covers all four
+    for row in ('| [late](notebooks/late.ipynb) |', '| [bad](notebooks/bad.ipynb) |', '| new |', '| [ok](notebooks/ok.ipynb) |'):
+        assert row in report, row
+    assert '| late n | 7.5 |' in report and '| ok n | 1 |' in report
+    assert '| ok (earlier run) |' in report and '| failed (earlier run) |' in report and '| never run |' in report
+    stamp = json.loads((out/'.stamps'/'late.json').read_text())
+    assert f"| {stamp['finished']} |" in report                       # marked with the time of that run
+    assert 'ZeroDivisionError' in report
+
+
+def test_changed_notebook_not_rerun_is_marked_out_of_date(paper):
+    nbs, out = paper
+    assert run(nbs, out, '--only', 'late').returncode == 0
+    make_paper_notebook(nbs/'c_late.ipynb', 'late', "open(out_dir + '/late.txt', 'w').write('y'); rec('late n', 8)",
+                        outputs=['late.txt'])
+    assert run(nbs, out, '--only', 'ok').returncode == 0
+    assert '| ok (earlier run, out of date) |' in (out/'REPORT.md').read_text()
+
+
+def test_non_finite_number_fails_the_notebook(tmp_path):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    make_paper_notebook(nbs/'n.ipynb', 'n', "rec('fine', 1.0)\nrec('broken', float('nan'))")
+    r = run(nbs, tmp_path/'out')
+    assert r.returncode == 1 and "'broken' is nan, not a finite number" in r.stdout
+    assert [x['quantity'] for x in json.loads((tmp_path/'out'/'n.results.json').read_text())] == ['fine']
+
+
+def test_notebook_that_records_nothing_fails(tmp_path):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    make_paper_notebook(nbs/'q.ipynb', 'q', "x = 1")
+    r = run(nbs, tmp_path/'out')
+    assert r.returncode == 1 and 'recorded no number' in r.stdout
+
+
+def test_dead_kernel_names_the_running_cell(tmp_path):
+    nbs = tmp_path/'nbs'; nbs.mkdir()
+    make_paper_notebook(nbs/'k.ipynb', 'k', "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    r = run(nbs, tmp_path/'out')
+    assert r.returncode == 1 and 'DeadKernelError' in r.stdout
+    assert f"in cell 5 of the partially executed notebook {tmp_path/'out'/'notebooks'/'k.ipynb'}" in r.stdout
+
+
+def test_second_run_on_the_same_folder_is_refused(paper):
+    nbs, out = paper
+    with output_lock(out):                                            # as if another run were writing there
+        r = run(nbs, out, '--only', 'ok')
+    assert r.returncode == 2 and f'another run is writing to {out}' in r.stderr
+    assert not (out/'REPORT.md').exists() and not (out/'.stamps').exists()
+    assert run(nbs, out, '--only', 'ok').returncode == 0               # released: the next run goes ahead

@@ -258,10 +258,15 @@ def load(cls: ContrastiveEmbedder, path: str | Path, device: str | None = None,
     return emb
 
 # %% ../nbs/20_contrastive.ipynb #232d446c
-def cached_embedder(Z, labels, config: EmbedConfig, root: str | Path | None = None, force: bool = False,
-                    quiet: bool | None = None, groups=None) -> ContrastiveEmbedder:
-    """The embedder fitted on (`Z`, `labels`) with `config` (positives within `groups`, if given), from the artifact
-    cache when it is already there."""
+def cached_embedder(Z,                              # latents `(N, ...)` in temporal order
+                    labels,                         # None, float `(N,)`/`(N, k)` or int `(N,)`, as `ContrastiveEmbedder.fit`
+                    config: EmbedConfig,            # the CEBRA settings
+                    root: str | Path | None = None, # the artifact cache (default: `core.data_dir()`)
+                    force: bool = False,            # refit even if the artifact exists
+                    quiet: bool | None = None,      # no progress bar
+                    groups=None,                    # `(N,)` sequence of every row: positives within one group
+                   ) -> ContrastiveEmbedder:
+    "The embedder fitted on (`Z`, `labels`) with `config`, from the artifact cache when it is already there."
     key = {'embed': config_dict(config), 'data': array_fingerprint(Z, labels)}
     if groups is not None: key['groups'] = array_fingerprint(groups)
     fit = lambda tmp: _save_embedder(ContrastiveEmbedder(config).fit(Z, labels, quiet, groups), tmp)

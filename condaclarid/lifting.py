@@ -91,10 +91,14 @@ class KNNLifter(Lifter):
                 'C': torch.from_numpy(self.knn_._fit_X.copy()), 'Z': torch.from_numpy(self.knn_._y.copy())}
 
 # %% ../nbs/21_lifting.ipynb #c81b1a19
-def select_k(C_train, Z_train, C_val, Z_val, ks=(1, 3, 5, 8, 10, 20, 30, 50),
-             weights: str = 'uniform') -> tuple[KNNLifter, pd.DataFrame]:
-    """Fit a `KNNLifter` for each k in `ks` on (`C_train` `(N, d)`, `Z_train` `(N, ...)`), score it by latent RMSE on
-    (`C_val`, `Z_val`); return the best fitted decoder and a table with columns `k`, `rmse`."""
+def select_k(C_train,                          # `(N, d)` embeddings the decoders are fitted on
+             Z_train,                          # `(N, ...)` their latents
+             C_val,                            # `(M, d)` embeddings of the validation points
+             Z_val,                            # `(M, ...)` their latents, the targets
+             ks=(1, 3, 5, 8, 10, 20, 30, 50),  # the k to try (those above N are skipped, with a warning)
+             weights: str = 'uniform'          # 'uniform' or 'distance', as `KNNLifter`
+            ) -> tuple[KNNLifter, pd.DataFrame]:  # the best fitted decoder, and a table with columns `k`, `rmse`
+    "Fit a `KNNLifter` for each k in `ks` and score it by latent RMSE on the validation points."
     check_same_length(C_val=C_val, Z_val=Z_val)
     usable = sorted({int(k) for k in ks if k <= len(C_train)})
     if skipped := sorted({int(k) for k in ks} - set(usable)):

@@ -154,11 +154,14 @@ def to_picture(x) -> np.ndarray:
     if x.ndim == 2: return x.numpy()
     raise ValueError(f"expected an image (3, H, W) or a single channel (H, W), got shape {tuple(x.shape)}")
 
-def image_grid(rows: dict, col_titles=None, labels: dict | None = None, size=(1.8, 1.8), fontsize: int = 7,
-               title: str | None = None):
-    """Draw `rows` (`{row name: images}`, images `(n, 3, H, W)` in [-1, 1] or a list of `(3, H, W)` / `(H, W)`) as a
-    grid of axes, one row per entry, the name left of its row; `col_titles` `(n,)` over the top row, `labels`
-    (`{row name: (n,) texts}`) under the images; ticks cleared, empty cells hidden. Returns `(fig, axes)`."""
+def image_grid(rows: dict,                  # `{row name: images}`: `(n, 3, H, W)` in [-1, 1], or a list of `(3, H, W)` / `(H, W)`
+               col_titles=None,             # `(n,)` titles over the top row
+               labels: dict | None = None,  # `{row name: (n,) texts}` under the images
+               size=(1.8, 1.8),             # width and height of one cell in inches (or one number for both)
+               fontsize: int = 7,           # of row names and labels (titles one point larger)
+               title: str | None = None,    # the figure's title
+              ):                            # `(fig, axes)`, axes `(rows, n)`
+    "Draw images as a grid, one row per entry, its name on the left; ticks cleared, empty cells hidden."
     if not rows: raise ValueError("rows is empty: give {row name: images}")
     n = max(len(v) for v in rows.values())
     w, h = (size, size) if isinstance(size, (int, float)) else size
@@ -407,11 +410,17 @@ def output_lock(out_dir: Path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
-def run_paper(profile: str = 'auto', only: list[str] | None = None, force: bool = False, fail_fast: bool = False,
-              notebooks: str | Path | None = None, out_dir: str | Path | None = None, kernel: str | None = None,
-              quiet: bool = False) -> list[dict]:
-    """Run the paper notebooks (all, or the ids in `only`) under `profile`, write `REPORT.md` covering every notebook
-    (those not run now from their last run), return the records of this run."""
+def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'auto'
+              only: list[str] | None = None,        # notebook ids to run (default: all)
+              force: bool = False,                  # rerun notebooks whose outputs are up to date
+              fail_fast: bool = False,              # stop at the first failing notebook
+              notebooks: str | Path | None = None,  # folder of paper notebooks (default: `paper_dir()`)
+              out_dir: str | Path | None = None,    # output folder (default: `default_out_dir(profile)`)
+              kernel: str | None = None,            # Jupyter kernel (default: `default_kernel()`)
+              quiet: bool = False,                  # no progress bars
+             ) -> list[dict]:                       # the records of the notebooks run now
+    """Run the paper notebooks under `profile` and write `REPORT.md` covering every notebook (those not run now from
+    their last run)."""
     prof = get_profile(profile)
     out = Path(out_dir) if out_dir else default_out_dir(prof.name)
     nbs = discover(notebooks or paper_dir())

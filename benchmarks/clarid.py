@@ -90,7 +90,7 @@ def main():
     p.add_argument('--sizes', type=int, nargs='+', default=[16, 32, 64])
     p.add_argument('--images', type=int, default=2, help='images per size (default 2)')
     p.add_argument('--n', type=int, default=10, help='singular pairs (default 10, as the paper)')
-    p.add_argument('--train-steps', type=int, default=300, help='training steps of each toy model (0: random weights)')
+    p.add_argument('--train-steps', type=int, default=120, help='training steps of each toy model (0: random weights)')
     p.add_argument('--dense-max-size', type=int, default=32, help='largest size at which the dense SVD is run; above: extrapolated')
     p.add_argument('--pipeline-images', type=int, default=4, help='images for the pipeline timing at 32x32 (0: skip)')
     p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch decides)')

@@ -13,7 +13,8 @@ Printed per size: seconds and Jacobian products per image, agreement with the de
 principal angle between the top-n subspaces, worst image; largest relative singular-value error) and the speed-up.
 Then the time per image of `clarid` (inversion, SVD, projection, two guided decodings) with 50 DDIM steps.
 
-    .venv/bin/python benchmarks/clarid.py                       # ~15 minutes on 2 idle CPU cores (dense 64^2 extrapolated)
+    .venv/bin/python benchmarks/clarid.py                       # ~45 min on the shared 2-core machine (load 7), half
+                                                                # of it training the three toys once (cached in data/)
     .venv/bin/python benchmarks/clarid.py --dense-max-size 64   # measure dense at 64^2 too (adds ~10 min per image)
 """
 from __future__ import annotations

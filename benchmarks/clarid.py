@@ -1,0 +1,125 @@
+"""Matrix-free against dense Jacobian SVD for CLARID, and the time of the whole CLARID pipeline.
+
+For `cpu`-profile class-conditional DiTs (`backbone_preset('cpu', size, 3, 'class', num_classes=10)`) at 16x16, 32x32
+and 64x64 RGB inputs, briefly trained on 10-class blobs (cached under data/, so spectra are as flat as a trained
+model's, not a random one's), invert a few images to t_e = 0.8 T and compute the top-n singular pairs of the feature
+Jacobian at the last transformer block (n = 10) in three ways:
+
+- dense: the full Jacobian by forward-mode products (D = 3 x size^2 per image), then an SVD (the reference);
+- matrix-free, adaptive: `jacobian_svd` (Golub-Kahan-Lanczos) with its default stopping rule (residual < 1e-3 sigma_1);
+- matrix-free, 6n budget: the same stopped after 3n steps (6n products), the issue's budget.
+
+Printed per size: seconds and Jacobian products per image, agreement with the dense answer (cosine of the largest
+principal angle between the top-n subspaces, worst image; largest relative singular-value error) and the speed-up.
+Then the time per image of `clarid` (inversion, SVD, projection, two guided decodings) with 50 DDIM steps.
+
+    .venv/bin/python benchmarks/clarid.py                       # ~45 min on the shared 2-core machine (load 7), half
+                                                                # of it training the three toys once (cached in data/)
+    .venv/bin/python benchmarks/clarid.py --dense-max-size 64   # measure dense at 64^2 too (adds ~10 min per image)
+"""
+from __future__ import annotations
+import argparse, os, time, warnings
+
+import pandas as pd
+import torch
+
+from condaclarid.core import seed_everything, get_device
+from condaclarid.models import Denoiser
+from condaclarid.inversion import ddim_invert
+from condaclarid.train import backbone_preset, moving_blobs, train_model, TrainConfig
+from condaclarid.clarid import (ClaridConfig, clarid, dense_jacobian, dense_jacobian_svd, feature_map, jacobian_svd,
+                                snap_time, subspace_cosine)
+
+warnings.filterwarnings('ignore', category=FutureWarning)
+
+
+def sync(device: torch.device):
+    if device.type == 'cuda': torch.cuda.synchronize()
+
+
+def timed(fn, device):
+    "`(result, seconds)` of one call of `fn`."
+    sync(device); t0 = time.perf_counter(); out = fn(); sync(device)
+    return out, time.perf_counter() - t0
+
+
+def toy_model(size: int, steps: int, device) -> Denoiser:
+    "The cpu-preset class-conditional DiT at `size`, trained `steps` steps on 10-class blobs (cached), or random if 0."
+    preset = backbone_preset('cpu', size, 3, 'class', num_classes=10)
+    if steps == 0:
+        seed_everything(0)
+        return Denoiser(preset.model).to(device).eval().requires_grad_(False)
+    images, _, classes = moving_blobs(1024, size=size, num_classes=10)
+    train = TrainConfig(steps=steps, batch_size=32, lr=2e-3, warmup_steps=20, ema_decay=0.95, checkpoint_every=10_000)
+    return train_model(images, classes, preset.model, train, device=device, quiet=True)
+
+
+def compare(den: Denoiser, n_images: int, n: int, dense: bool, dense_columns: int = 256) -> list[dict]:
+    """Rows of the table for one model: dense (measured, or extrapolated from `dense_columns` columns), adaptive
+    matrix-free and 6n-budget matrix-free."""
+    dev, size = den.device, den.config.sample_size
+    images, _, classes = moving_blobs(n_images, size=size, num_classes=10, seed=1)
+    steps, t_e = snap_time(den, 0.8, 50)
+    y = classes.to(dev)
+    x_te = ddim_invert(den, images.to(dev), y, num_steps=steps, t_end=t_e, quiet=True)
+    f, D = feature_map(den, t_e, y), x_te[0].numel()
+    base = {'input': f'3x{size}x{size}'}
+    ref = None
+    if dense:
+        ref, sec = timed(lambda: dense_jacobian_svd(f, x_te, n=n + 1), dev)
+        gap = (ref.S[:, n - 1] / ref.S[:, n] - 1).min().item()
+        rows = [{**base, 'method': 'dense (forward-mode Jacobian + SVD)', 's/image': sec / n_images, 'products/image': D,
+                 'cosine': 1.0, 'sv rel. error': 0.0,
+                 'note': f'sigma_{n}/sigma_1 = {(ref.S[:, n - 1] / ref.S[:, 0]).min():.2f}, sigma_{n}/sigma_{n + 1} - 1 = {gap:.1e}'}]
+    else:  # no reference: time the first columns and extrapolate linearly in D
+        _, sec = timed(lambda: dense_jacobian(f, x_te, columns=range(dense_columns)), dev)
+        rows = [{**base, 'method': 'dense (forward-mode Jacobian + SVD)', 's/image': sec / n_images * D / dense_columns,
+                 'products/image': D, 'note': f'extrapolated from {dense_columns} of {D} columns; SVD time not included'}]
+    for name, max_steps in (('matrix-free, adaptive (tol 1e-3)', None), (f'matrix-free, {3 * n} steps (6n products)', 3 * n)):
+        mf, sec = timed(lambda: jacobian_svd(den, x_te, t_e, y, n=n, max_steps=max_steps), dev)
+        row = {**base, 'method': name, 's/image': sec / n_images, 'products/image': mf.products,
+               'speed-up': rows[0]['s/image'] * n_images / sec, 'note': f'residual {mf.residual.max():.1e}'}
+        if ref is not None:
+            row['cosine'] = subspace_cosine(mf.V, ref.V[:, :n]).min().item()
+            row['sv rel. error'] = ((mf.S - ref.S[:, :n]).abs() / ref.S[:, :n]).max().item()
+        rows.append(row)
+    return rows
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--sizes', type=int, nargs='+', default=[16, 32, 64])
+    p.add_argument('--images', type=int, default=2, help='images per size (default 2)')
+    p.add_argument('--n', type=int, default=10, help='singular pairs (default 10, as the paper)')
+    p.add_argument('--train-steps', type=int, default=120, help='training steps of each toy model (0: random weights)')
+    p.add_argument('--dense-max-size', type=int, default=32, help='largest size at which the dense SVD is run; above: extrapolated')
+    p.add_argument('--pipeline-images', type=int, default=4, help='images for the pipeline timing at 32x32 (0: skip)')
+    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch decides)')
+    p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda if available)")
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    os.environ.setdefault('CONDACLARID_QUIET', '1')
+    dev = get_device(a.device)
+    print(f"cpu-preset class-conditional DiTs ({'random weights' if a.train_steps == 0 else f'trained {a.train_steps} steps on blobs'}), "
+          f"n = {a.n}, t_e = 0.8 T, {a.images} images per size; device {dev}, {torch.get_num_threads()} CPU threads "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    rows = []
+    for size in a.sizes:
+        den = toy_model(size, a.train_steps, dev)
+        rows += compare(den, a.images, a.n, dense=size <= a.dense_max_size)
+        print(f'  {size}x{size} done', flush=True)
+    table = pd.DataFrame(rows).reindex(columns=['input', 'method', 's/image', 'products/image', 'speed-up', 'cosine', 'sv rel. error', 'note'])
+    print(table.to_markdown(index=False, floatfmt=('', '', '.2f', '.0f', '.1f', '.4f', '.1e', ''), missingval='–'))
+    if a.pipeline_images:
+        den = toy_model(32, a.train_steps, dev)
+        images, _, classes = moving_blobs(a.pipeline_images, size=32, num_classes=10, seed=2)
+        cfg = ClaridConfig(num_steps=50, batch_size=a.pipeline_images)
+        res, sec = timed(lambda: clarid(den, images, classes, cfg, quiet=True), dev)
+        steps, _ = snap_time(den, cfg.t_e, cfg.num_steps)
+        print(f"\nwhole CLARID pipeline at 3x32x32 (cpu preset, 50 DDIM steps: {steps} to invert, 2 x {steps} guided to decode), "
+              f"{a.pipeline_images} images: {sec / a.pipeline_images:.1f} s per image; Jacobian products per image "
+              f"{res.products.float().mean():.0f}, k = {res.k.tolist()}")
+
+
+if __name__ == '__main__':
+    main()

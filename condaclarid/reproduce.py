@@ -91,13 +91,14 @@ def _ci_canonical() -> CanonicalConfig:
 
 def _paper_canonical() -> CanonicalConfig:
     """64x64 animals with 700 training images per class (birds have 812 unique silhouettes), the paper preset's DiT,
-    100-step DDIM (Park et al.'s step count; the CLARID paper does not give one), a PreAct-ResNet-18 judge."""
+    100-step DDIM (Park et al.'s step count; the CLARID paper does not give one), Lanczos run to its tolerance (no cap
+    on the products), the paper's sweeps, a PreAct-ResNet-18 judge."""
     pre = backbone_preset('paper', 64, 3, 'class', num_classes=10)
     return CanonicalConfig(
         data=AnimalsConfig(image_size=64, n_train=700, n_test=100), model=pre.model, train=pre.train,
         clarid=ClaridConfig(num_steps=100, batch_size=32),
         judge=DistillConfig(method='vanilla', steps=6000, batch_size=128, width=64, checkpoint_every=1000),
-        n_per_class=30, student=student_preset('paper'), fractions=(0.01, 0.05, 0.1, 0.25),
+        n_per_class=30, te_grid=(0.5, 0.6, 0.7, 0.8, 0.9), n_grid=(3, 5, 10, 20), fixed_k=(1, 3, 5), student=student_preset('paper'), fractions=(0.01, 0.05, 0.1, 0.25),
         attacks=('PGD-20', 'APGD-CE', 'APGD-DLR', 'CW-inf'), n_attack=1000, n_corrupt=1000)
 
 PROFILES = {

@@ -216,7 +216,7 @@ class MatchedTimeTransfer:
         self._check_fitted()
         if target not in self.classes_: raise ValueError(f"unknown class {target!r}; fitted classes: {self.classes_.tolist()}")
         u = (self.time_ - t) / self.time_bandwidth
-        use = np.flatnonzero((self.labels_ == target) & self.eligible_ & (np.abs(u) <= 3))
+        use = np.flatnonzero((self.labels_ == target) & self.eligible_ & (np.abs(u) <= 3 + 1e-9))
         w = np.exp(-0.5 * u[use]**2)
         if len(use) <= self.d_ or w.sum()**2 / (w**2).sum() <= self.d_:
             raise ValueError(f"class {target} has {len(use)} eligible frames within 3 time bandwidths of t={t:.4g}, too "
@@ -247,7 +247,7 @@ class MatchedTimeTransfer:
         """`n` points `(n, d)` at equal arc length along the shortest path from `c` `(d,)` (a point at time `t`)
         through the frames within one time bandwidth of `t` to `mode(target, t)`."""
         c = self._points(as_numpy(c).reshape(1, -1))
-        near = np.flatnonzero(np.abs(self.time_ - t) <= self.time_bandwidth)
+        near = np.flatnonzero(np.abs(self.time_ - t) <= self.time_bandwidth * (1 + 1e-9))   # frame times are floats
         nodes = np.concatenate([c, self.C_[near], self.mode(target, t)[None]])
         return polyline_points(nodes[graph_path(nodes, 0, len(nodes) - 1, self.n_neighbors)], n)
 

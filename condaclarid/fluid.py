@@ -21,7 +21,8 @@ __all__ = ['VELOCITIES', 'WEIGHTS', 'OPPOSITE', 'CHANNEL_LENGTH', 'CHANNEL_HEIGH
            'BENCHMARK_DIAMETER', 'MIN_TAU', 'SPONGE_RATE', 'LAMINAR_REYNOLDS', 'SHEDDING_REYNOLDS', 'SHEDDING_LIFT',
            'SCHAFER_TUREK', 'equilibrium', 'hermite_basis', 'collide', 'shedding_label', 'LatticeUnits', 'FluidConfig',
            'validate_fluid_config', 'lattice_units', 'inflow_profile', 'stream_index', 'cylinder_links', 'ChannelFlow',
-           'frame_fields', 'simulate', 'strouhal_number', 'inferno_images', 'FluidData', 'fluid_dataset', 'block_split']
+           'frame_fields', 'simulate', 'strouhal_number', 'inferno_images', 'FluidData', 'fluid_dataset',
+           'regime_separation_time', 'block_split']
 
 # %% ../nbs/02_fluid.ipynb #fda6b83c
 VELOCITIES = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1], [1, 1], [-1, 1], [-1, -1], [1, -1]])  # c_i as (x, y)
@@ -450,6 +451,20 @@ def fluid_dataset(cfg: FluidConfig, root: str | Path | None = None, force: bool 
     frames = {k: np.load(path/f'{k}.npy', mmap_mode='r') if (path/f'{k}.npy').exists() else None
               for k in ('speed', 'vorticity')}
     return FluidData(**frames, **{k: labels[k] for k in labels.files}, config=cfg, path=path)
+
+# %% ../nbs/02_fluid.ipynb #e66dc43f
+def regime_separation_time(lift, force_time, frame_time, window: float, threshold: float = SHEDDING_LIFT) -> float:
+    """The first of the frame times `frame_time` `(T,)` from which the lift tells the regimes apart for good: there and
+    at every later frame, each simulation's peak-to-peak c_L over the trailing `window` lies on the same side of
+    `threshold` as at the last frame. `lift` `(B, K)` is sampled at `force_time` `(K,)`."""
+    lift = check_array(np.asarray(lift, dtype=np.float64), 'lift', ndim=2)
+    force_time = check_array(np.asarray(force_time, dtype=np.float64), 'force_time', ndim=1, shape=(lift.shape[1],))
+    frame_time = check_array(np.asarray(frame_time, dtype=np.float64), 'frame_time', ndim=1)
+    if not window > 0: raise ValueError(f"window must be positive, got {window}")
+    amp = np.stack([np.ptp(lift[:, m], axis=1) if (m := (force_time > t - window) & (force_time <= t)).any()
+                    else np.zeros(len(lift)) for t in frame_time], axis=1)                  # (B, T)
+    agree = ((amp > threshold) == (amp[:, -1:] > threshold)).all(0)                         # (T,)
+    return float(frame_time[0 if agree.all() else len(agree) - np.argmin(agree[::-1])])
 
 # %% ../nbs/02_fluid.ipynb #567b7f3b
 def block_split(n_frames: int, block: int = 60, n_train: int = 48) -> tuple[np.ndarray, np.ndarray]:

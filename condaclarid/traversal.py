@@ -7,17 +7,21 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy.interpolate import splev, splprep
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial.distance import cdist
 from scipy.special import softmax
 from scipy.stats import gaussian_kde
 from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
 
 from .core import check_array, check_same_length
 from .metrics import as_numpy
 
 # %% auto #0
 __all__ = ['check_trajectory', 'spline_interpolate', 'finite_differences', 'taylor_forecast', 'rolling_forecast', 'mean_shift',
-           'KDEClassTransfer', 'lerp', 'slerp', 'linear_extrapolate', 'pca_embedding']
+           'KDEClassTransfer', 'polyline_points', 'graph_path', 'MatchedTimeTransfer', 'lerp', 'slerp',
+           'linear_extrapolate', 'pca_embedding']
 
 # %% ../nbs/22_traversal.ipynb #a1632609
 def check_trajectory(C, t=None, min_len: int = 2, name: str = 'C') -> tuple[np.ndarray, np.ndarray | None]:
@@ -167,6 +171,97 @@ class KDEClassTransfer:
         c = as_numpy(c).reshape(1, -1)
         return np.concatenate([self.transfer(c, source, target, a, refine_steps if a == 1 else 0)
                                for a in np.linspace(0, 1, n)])
+
+# %% ../nbs/22_traversal.ipynb #b1b21837
+def polyline_points(P, n: int) -> np.ndarray:
+    "`n` points `(n, d)` evenly spaced by arc length along the polyline through `P` `(m, d)`, both ends included."
+    P = check_array(as_numpy(P), 'P', ndim=2)
+    if not isinstance(n, (int, np.integer)) or n < 2: raise ValueError(f"n must be an int >= 2, got {n!r}")
+    s = np.concatenate([[0.], np.cumsum(np.linalg.norm(np.diff(P, axis=0), axis=1))])
+    if s[-1] == 0: return np.repeat(P[:1], n, axis=0)
+    keep = np.concatenate([[True], np.diff(s) > 0])                 # repeated vertices would break np.interp
+    return np.stack([np.interp(np.linspace(0, s[-1], n), s[keep], p) for p in P[keep].T], axis=1)
+
+def graph_path(nodes, start: int, end: int, n_neighbors: int = 5) -> np.ndarray:
+    """Node indices `(m,)` of the shortest path from `start` to `end` in the symmetric `n_neighbors`-nearest-neighbour
+    graph of `nodes` `(N, d)` with euclidean edge lengths."""
+    nodes = check_array(as_numpy(nodes), 'nodes', ndim=2)
+    k = min(n_neighbors, len(nodes) - 1)
+    dist, idx = NearestNeighbors(n_neighbors=k + 1).fit(nodes).kneighbors(nodes)
+    rows = np.repeat(np.arange(len(nodes)), k + 1)
+    W = csr_matrix((dist.ravel() + 1e-300, (rows, idx.ravel())), shape=(len(nodes),) * 2)   # + tiny: keep 0-length edges
+    length, pred = dijkstra(W.maximum(W.T), indices=start, return_predecessors=True)
+    if not np.isfinite(length[end]):
+        raise ValueError(f"node {end} cannot be reached from node {start} in the {k}-nearest-neighbour graph of "
+                         f"{len(nodes)} points: raise n_neighbors (in a transfer, also the time bandwidth)")
+    path = [end]
+    while path[-1] != start: path.append(pred[path[-1]])
+    return np.array(path[::-1])
+
+# %% ../nbs/22_traversal.ipynb #6b52ea8d
+class MatchedTimeTransfer:
+    """Class transfer to the target class's density peak at the source's own time, along the data (see above)."""
+    def __init__(self, time_bandwidth: float, n_neighbors: int = 5, bw_method=None, max_iter: int = 500):
+        if not time_bandwidth > 0: raise ValueError(f"time_bandwidth must be positive, got {time_bandwidth}")
+        self.time_bandwidth, self.n_neighbors, self.bw_method, self.max_iter = time_bandwidth, n_neighbors, bw_method, max_iter
+
+    def fit(self, C, labels, time, eligible=None):
+        """Keep embeddings `C` `(N, d)`, integer `labels` `(N,)`, time labels `time` `(N,)`, and which frames may be
+        targets: `eligible` `(N,)` bool (default all; e.g. only the frames after the classes separate)."""
+        C = check_array(as_numpy(C), 'C', ndim=2); labels = check_array(as_numpy(labels, np.int64), 'labels', ndim=1)
+        time = check_array(as_numpy(time), 'time', ndim=1)
+        eligible = np.ones(len(C), bool) if eligible is None else np.asarray(as_numpy(eligible), bool)
+        check_same_length(C=C, labels=labels, time=time, eligible=eligible)
+        self.C_, self.labels_, self.time_, self.eligible_ = C, labels, time, eligible
+        self.classes_, self.d_ = np.unique(labels), C.shape[1]
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, 'C_'): raise ValueError("this MatchedTimeTransfer is not fitted: call fit(C, labels, time) first")
+
+    def _points(self, C):
+        self._check_fitted()
+        return check_array(as_numpy(C), 'C', ndim=2, shape=(None, self.d_))
+
+    def _support(self, target, t: float) -> tuple[np.ndarray, np.ndarray]:
+        "Indices and time weights of the frames that make class `target`'s density at time `t`."
+        self._check_fitted()
+        if target not in self.classes_: raise ValueError(f"unknown class {target!r}; fitted classes: {self.classes_.tolist()}")
+        u = (self.time_ - t) / self.time_bandwidth
+        use = np.flatnonzero((self.labels_ == target) & self.eligible_ & (np.abs(u) <= 3 + 1e-9))
+        w = np.exp(-0.5 * u[use]**2)
+        if len(use) <= self.d_ or w.sum()**2 / (w**2).sum() <= self.d_:
+            raise ValueError(f"class {target} has {len(use)} eligible frames within 3 time bandwidths of t={t:.4g}, too "
+                             f"few for a KDE in d={self.d_}: widen time_bandwidth or choose a time after the classes separate")
+        return use, w
+
+    def density(self, target, t: float) -> gaussian_kde:
+        "Class `target`'s KDE at time `t`: its eligible frames within 3 time bandwidths, weighted by the time kernel."
+        use, w = self._support(target, t)
+        return gaussian_kde(self.C_[use].T, bw_method=self.bw_method, weights=w)
+
+    def log_density(self, C, target, t: float) -> np.ndarray:
+        "Log-density `(M,)` of class `target` at time `t` at points `C` `(M, d)`."
+        return self.density(target, t).logpdf(self._points(C).T)
+
+    def densest(self, target, t: float) -> int:
+        "Index of the real frame of highest class-`target` density at time `t` (one of the frames that density is made of)."
+        use, _ = self._support(target, t)
+        return use[np.argmax(self.log_density(self.C_[use], target, t))]
+
+    def mode(self, target, t: float) -> np.ndarray:
+        "The peak `(d,)` of class `target`'s density at time `t`: mean shift from its densest frame."
+        kde = self.density(target, t)
+        scale = np.sqrt(np.diag(kde.covariance)).min()
+        return mean_shift(kde, self.C_[self.densest(target, t)][None], self.max_iter, tol=1e-10 * scale)[0]
+
+    def path(self, c, t: float, target, n: int = 10) -> np.ndarray:
+        """`n` points `(n, d)` at equal arc length along the shortest path from `c` `(d,)` (a point at time `t`)
+        through the frames within one time bandwidth of `t` to `mode(target, t)`."""
+        c = self._points(as_numpy(c).reshape(1, -1))
+        near = np.flatnonzero(np.abs(self.time_ - t) <= self.time_bandwidth * (1 + 1e-9))   # frame times are floats
+        nodes = np.concatenate([c, self.C_[near], self.mode(target, t)[None]])
+        return polyline_points(nodes[graph_path(nodes, 0, len(nodes) - 1, self.n_neighbors)], n)
 
 # %% ../nbs/22_traversal.ipynb #fccc3946
 def _pair(a, b):

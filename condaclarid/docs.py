@@ -96,7 +96,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
     for t in discover_tutorials(root/'nbs'/'tutorials'):
         src = _rel(t.path, root)
         plan.append(dict(page=f'tutorials/{t.path.stem}.html', source=src, file=reports/t.executed,
-                         aliases=[src, f'{rep}/{t.executed}']))
+                         aliases=[src] + [f'figures/{p}/{t.executed}' for p in PROFILES]))
     plan.append(dict(page='report/index.html', source=f'{rep}/REPORT.md', file=reports/'REPORT.md',
                      aliases=[f'figures/{p}/REPORT.md' for p in PROFILES]))
     papers = discover(root/'nbs'/'paper') if (root/'nbs'/'paper').is_dir() else []

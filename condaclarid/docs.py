@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_docs.ipynb #8f7a7318
 from __future__ import annotations
-import html as htmllib, posixpath, re, shutil
+import hashlib, html as htmllib, posixpath, re, shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -15,7 +15,7 @@ from .reproduce import PROFILES, discover, discover_tutorials, get_profile, proj
 
 # %% auto #0
 __all__ = ['for_reading', 'page_title', 'markdown_notebook', 'notebook_html', 'is_allowed', 'rewrite_links', 'plan_site',
-           'nav_html', 'build_site', 'check_site']
+           'nav_html', 'share_styles', 'build_site', 'check_site']
 
 # %% ../nbs/51_docs.ipynb #39efd87d
 _NETWORK_SCRIPT = re.compile(r'<script\b(?:(?!</script>).)*?https?://(?:(?!</script>).)*?</script>\s*', re.S)
@@ -116,6 +116,20 @@ def nav_html(target: str, plan: list[dict]) -> str:
     return ('<nav class="site-nav" style="font:14px sans-serif;padding:8px 16px;border-bottom:1px solid #ddd;'
             f'background:#f6f8fa;line-height:1.8">{items}</nav>')
 
+# %% ../nbs/51_docs.ipynb #f0274ba8
+_STYLE = re.compile(r'<style\b[^>]*>(.*?)</style>\s*', re.S)
+
+def share_styles(page: str, target: str) -> tuple[str, dict]:
+    """Move the style sheets in the `<head>` of `page` (published at `target`) into one file of `assets/` named by
+    their hash; return the page, which links that file where its first style sheet was, and `{site path: CSS}`."""
+    head, sep, body = page.partition('</head>')
+    css = '\n'.join(m.group(1) for m in _STYLE.finditer(head))
+    if not sep or not css: return page, {}
+    name = f'assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css'
+    link = f'<link rel="stylesheet" href="{posixpath.relpath(name, posixpath.dirname(target) or ".")}"/>\n'
+    first = iter([link])
+    return _STYLE.sub(lambda m: next(first, ''), head) + sep + body, {name: css}
+
 # %% ../nbs/51_docs.ipynb #21afea68
 def build_site(profile: str = 'cpu',               # the profile whose tours and report the site shows
                out: str | Path | None = None,      # the site folder (default: `_site/` of the project)
@@ -125,7 +139,8 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
                quiet: bool = False,                # no progress bars
               ) -> list[str]:                      # the site paths of the pages written
     """Build the documentation site: one HTML page per entry of `plan_site`, every local link rewritten to the
-    page or the copied file it points to, a navigation bar on each page. Written atomically: `out` is replaced."""
+    page or the copied file it points to, a navigation bar on each page, the template's styles in one shared file.
+    Written atomically: `out` is replaced only by a complete site."""
     prof = get_profile(profile)
     root = Path(root) if root else project_root()
     reports = root/'figures'/prof.name
@@ -145,8 +160,10 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
             page, copies = rewrite_links(notebook_html(nb, page_title(nb, Path(p['page']).stem)), p['source'], p['page'],
                                          pages, root)
             page = re.sub(r'(<body\b[^>]*>)', lambda m: m.group(1) + nav_html(p['page'], plan), page, count=1)
-            (tmp/p['page']).parent.mkdir(parents=True, exist_ok=True)
-            (tmp/p['page']).write_text(page)
+            page, css = share_styles(page, p['page'])
+            for dest, text in [(p['page'], page), *css.items()]:
+                (tmp/dest).parent.mkdir(parents=True, exist_ok=True)
+                (tmp/dest).write_text(text)
             for dest, src in copies.items():
                 (tmp/dest).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(root/src, tmp/dest)

@@ -369,9 +369,10 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
     return rec
 
 # %% ../nbs/50_reproduce.ipynb #6679ee4a
-def _fmt(v):
+def _fmt(v) -> str:
+    "A value as a cell of a Markdown table: numbers to 4 digits, `|` escaped so a text cannot split the row."
     if v is None or v == '': return ''
-    return f'{v:.4g}' if isinstance(v, (int, float)) else str(v)
+    return f'{v:.4g}' if isinstance(v, (int, float)) else str(v).replace('|', '\\|')
 
 def earlier_record(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
     """The record of `nb`'s last run in `out_dir` (from its stamp), its status marked as from an earlier run (and
@@ -403,12 +404,12 @@ def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
              f'device {"cuda" if torch.cuda.is_available() else "cpu"}. Written {time.strftime("%Y-%m-%d %H:%M")}.', '',
              '| id | paper | reproduces | status | time (s) | run at |', '|---|---|---|---|---|---|']
     for r in records:
-        lines.append(f"| {_linked(r)} | {r['paper']} | {r['reproduces']} | {r['status']} | {_fmt(r.get('seconds'))} | "
+        lines.append(f"| {_linked(r)} | {_fmt(r['paper'])} | {_fmt(r['reproduces'])} | {r['status']} | {_fmt(r.get('seconds'))} | "
                      f"{r.get('finished') or ''} |")
     if tours:
         lines += ['', '## Tutorials', '', 'The tours of `nbs/tutorials/`, executed at this profile with every picture.', '',
                   '| tutorial | title | status | time (s) | run at |', '|---|---|---|---|---|']
-        lines += [f"| {_linked(r)} | {r['reproduces']} | {r['status']} | {_fmt(r.get('seconds'))} | {r.get('finished') or ''} |"
+        lines += [f"| {_linked(r)} | {_fmt(r['reproduces'])} | {r['status']} | {_fmt(r.get('seconds'))} | {r.get('finished') or ''} |"
                   for r in tours]
         lines += [''] + [l for r in tours for l in _failure(r)]
     lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records + tours):.0f} s.\n")
@@ -421,7 +422,7 @@ def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
         res = out_dir/f"{r['id']}.results.json"
         if res.exists():
             lines += ['', '| quantity | ours | paper | note |', '|---|---|---|---|']
-            lines += [f"| {x['quantity']} | {_fmt(x['ours'])} | {_fmt(x['paper'])} | {x['note']} |"
+            lines += [f"| {_fmt(x['quantity'])} | {_fmt(x['ours'])} | {_fmt(x['paper'])} | {_fmt(x['note'])} |"
                       for x in json.loads(res.read_text())]
         lines.append('')
     path = out_dir/'REPORT.md'

@@ -1,6 +1,6 @@
 """The documentation site of the project at the `ci` profile: every page, every link, every picture, and one page
 rendered by a real headless browser where one is installed."""
-import shutil, subprocess
+import shutil, subprocess, sys
 from pathlib import Path
 
 import nbformat
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from condaclarid.docs import build_site, check_site
+from condaclarid.docs import check_site, plan_site
 from condaclarid.reproduce import discover_tutorials
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,9 +17,13 @@ TOURS = discover_tutorials(ROOT/'nbs'/'tutorials')
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
-    "The site at `ci`: the tours come from `figures/ci/tutorials/` (`make test` runs `paper-ci` first), else run now."
+    """The site at `ci`, built by the command line: the tours come from `figures/ci/tutorials/` (`make test` runs
+    `paper-ci` first), else are run now. The command checks the site itself and exits 1 on any problem."""
     out = tmp_path_factory.mktemp('docs')/'_site'
-    return out, build_site('ci', out, root=ROOT, quiet=True)
+    r = subprocess.run([sys.executable, '-m', 'condaclarid.reproduce', 'docs', '--profile', 'ci', '--out', str(out),
+                        '--quiet'], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0 and f"open {out/'index.html'}" in r.stdout, r.stdout + r.stderr[-3000:]
+    return out, [p['page'] for p in plan_site(ROOT, ROOT/'figures'/'ci')]
 
 
 def test_every_page_exists(site):

@@ -171,8 +171,9 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
 
 # %% ../nbs/51_docs.ipynb #3b497d99
 def check_site(out: str | Path, allowed=('arxiv.org',)) -> list[str]:
-    """What is wrong with the site in `out`: each link or image of each page that resolves to no file, each resource
-    (image, script, style sheet) loaded from the network, each link to a site other than those `allowed`."""
+    """What is wrong with the site in `out`: each link or image of each page that resolves to no file or to a file
+    outside `out`, each resource (image, script, style sheet) loaded from the network, each link to a site other
+    than those `allowed`."""
     from html.parser import HTMLParser
     out, problems = Path(out), []
     class Links(HTMLParser):
@@ -190,4 +191,6 @@ def check_site(out: str | Path, allowed=('arxiv.org',)) -> list[str]:
                 elif not is_allowed(url, allowed): problems.append(f'{name}: links outside the site: {url}')
             elif not (page.parent/unquote(s.path)).resolve().is_file():
                 problems.append(f'{name}: <{tag} {attr}="{url}"> points to no file')
+            elif out.resolve() not in (page.parent/unquote(s.path)).resolve().parents:
+                problems.append(f'{name}: <{tag} {attr}="{url}"> points outside the site folder')
     return problems

@@ -23,13 +23,15 @@ _NETWORK_SCRIPT = re.compile(r'<script\b(?:(?!</script>).)*?https?://(?:(?!</scr
 def _directive(line: str) -> bool: return line.lstrip().startswith('#|')
 
 def for_reading(nb):
-    "A copy of notebook `nb` without nbdev's `#|` directive lines and without the cells marked `#| hide`."
+    """A copy of notebook `nb` without nbdev's `#|` directive lines, the cells marked `#| hide` and the code cells
+    that held nothing else (such as `#| default_exp`)."""
     nb = nbformat.from_dict(nb)
     hidden = lambda c: c.cell_type == 'code' and any(_directive(l) and l.split('|', 1)[1].strip() == 'hide'
                                                      for l in c.source.splitlines())
     nb.cells = [c for c in nb.cells if not hidden(c)]
     for c in nb.cells:
         if c.cell_type == 'code': c.source = '\n'.join(l for l in c.source.splitlines() if not _directive(l))
+    nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
 def page_title(nb, default: str) -> str:
@@ -42,10 +44,11 @@ def markdown_notebook(text: str):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
 
 def notebook_html(nb, title: str) -> str:
-    """Notebook `nb` as one HTML page (nbconvert's `lab` template, pictures inline), less the template's scripts
+    """Notebook `nb` as one HTML page (nbconvert's `lab` template without prompts, pictures inline), less the template's scripts
     from the network (MathJax, require.js, mermaid), so the page needs nothing outside the site."""
     from nbconvert import HTMLExporter
-    page, _ = HTMLExporter(template_name='lab').from_notebook_node(for_reading(nb), resources={'metadata': {'name': title}})
+    exporter = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
+    page, _ = exporter.from_notebook_node(for_reading(nb), resources={'metadata': {'name': title}})
     return _NETWORK_SCRIPT.sub('', page)
 
 # %% ../nbs/51_docs.ipynb #949ccb7e

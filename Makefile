@@ -1,4 +1,4 @@
-# condaclarid — the two commands are `make reproduce` and `make test` (see README.md).
+# condaclarid — the two commands are `make reproduce` and `make test` (see README.md); `make docs` builds the site.
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
@@ -10,13 +10,18 @@ ANIMAL_MNIST := 0.4
 PROFILE ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test install readme check-clean check-sync nbtest pytest paper-ci clean-venv
+.PHONY: reproduce test docs install readme check-clean check-sync nbtest pytest paper-ci clean-venv
 
 reproduce: $(STAMP)
 	$(BIN)/condaclarid reproduce --profile $(PROFILE)
 
-test: $(STAMP) check-clean check-sync readme-check nbtest pytest paper-ci
+# paper-ci before pytest: the site test (tests/test_docs.py) reuses the tours it executed in figures/ci/.
+test: $(STAMP) check-clean check-sync readme-check nbtest paper-ci pytest
 	@echo "make test: all checks passed"
+
+# The documentation site in _site/ (open _site/index.html), from figures/<profile>/: cpu unless PROFILE names one.
+docs: $(STAMP)
+	$(BIN)/condaclarid docs --profile $(if $(filter auto,$(PROFILE)),cpu,$(PROFILE))
 
 install: $(STAMP)
 
@@ -60,7 +65,7 @@ nbtest: $(STAMP)
 	CONDACLARID_QUIET=1 OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 
 pytest: $(STAMP)
-	CONDACLARID_QUIET=1 $(BIN)/pytest -q tests
+	CONDACLARID_QUIET=1 $(BIN)/pytest -q -rs tests
 
 paper-ci: $(STAMP)
 	# ci models are tiny: one torch thread avoids thread overhead and oversubscription

@@ -28,8 +28,9 @@ from .canonical import CanonicalConfig
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
            'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration', 'discover',
-           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
-           'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'run_paper', 'main']
+           'read_tutorial', 'discover_tutorials', 'make_paper_notebook', 'library_fingerprint', 'run_key',
+           'default_kernel', 'run_notebook', 'earlier_record', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock',
+           'run_paper', 'main']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -227,12 +228,18 @@ def paper_setup(declaration: dict, profile: str = 'auto', out_dir: str | Path | 
 # %% ../nbs/50_reproduce.ipynb #2066623c
 @dataclass
 class PaperNotebook:
-    "One notebook in `nbs/paper/`, as declared by its `PAPER = {...}` cell."
+    "One notebook in `nbs/paper/`, as declared by its `PAPER = {...}` cell, or a tour in `nbs/tutorials/` (`kind='tutorial'`)."
     path: Path
     id: str
     paper: str
     reproduces: str
     outputs: list = field(default_factory=list)
+    kind: str = 'paper'
+
+    @property
+    def executed(self) -> str:
+        "Where its executed copy goes, relative to the output folder."
+        return f"{'tutorials' if self.kind == 'tutorial' else 'notebooks'}/{self.id}.ipynb"
 
 def read_declaration(path: str | Path) -> PaperNotebook:
     "Parse the `PAPER = {...}` cell of the notebook at `path`."
@@ -256,6 +263,24 @@ def discover(folder: str | Path) -> list[PaperNotebook]:
     ids = [n.id for n in nbs]
     if len(set(ids)) != len(ids): raise ValueError(f"duplicate notebook ids in {folder}: {ids}")
     return nbs
+
+def read_tutorial(path: str | Path) -> PaperNotebook:
+    "The tour at `path`: id from its file name, title from its first `# ` heading; it must have a `parameters` cell setting `profile`."
+    path = Path(path)
+    cells = nbformat.read(path, as_version=4).cells
+    params = [c for c in cells if c.cell_type == 'code' and 'parameters' in c.metadata.get('tags', [])]
+    names = [getattr(t, 'id', None) for c in params for n in ast.parse(c.source).body
+             if isinstance(n, ast.Assign) for t in n.targets]
+    if 'profile' not in names: raise ValueError(f"{path.name}: needs a code cell tagged parameters that sets `profile`")
+    title = next((l[2:].strip() for c in cells if c.cell_type == 'markdown' for l in c.source.splitlines()
+                  if l.startswith('# ')), path.stem)
+    return PaperNotebook(path, path.stem.replace('_', '-'), 'tutorial', title, kind='tutorial')
+
+def discover_tutorials(folder: str | Path) -> list[PaperNotebook]:
+    "The tours in `folder`, sorted by file name (none if there is no such folder)."
+    folder = Path(folder)
+    if not folder.is_dir(): return []
+    return [read_tutorial(p) for p in sorted(folder.glob('*.ipynb')) if not p.name.startswith(('_', '.'))]
 
 # %% ../nbs/50_reproduce.ipynb #719dcbdf
 def make_paper_notebook(path: str | Path, nb_id: str, body: str, outputs=()) -> Path:
@@ -294,7 +319,9 @@ def default_kernel() -> str:
     return 'condaclarid' if 'condaclarid' in find_kernel_specs() else 'python3'
 
 # %% ../nbs/50_reproduce.ipynb #b744d21e
-def _parameters(profile: Profile, out_dir: Path) -> dict:
+def _parameters(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
+    "What papermill passes to `nb`: a tour takes only `profile`."
+    if nb.kind == 'tutorial': return {'profile': profile.name}
     return {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
 
 def _running_cell(executed: Path) -> int | None:
@@ -307,13 +334,14 @@ def _running_cell(executed: Path) -> int | None:
 def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool = False,
                  kernel: str | None = None, quiet: bool = False) -> dict:
     """Execute `nb` with papermill into `out_dir`; return a record with status, seconds, finish time and any error.
-    A run fails if the notebook raises, its kernel dies, it misses a declared output or it records no number."""
+    A run fails if the notebook raises, its kernel dies, it misses a declared output or (a paper notebook) it records
+    no number."""
     import papermill as pm
     stamp = out_dir/'.stamps'/f'{nb.id}.json'
-    params = _parameters(profile, out_dir)
+    params = _parameters(nb, profile, out_dir)
     key = run_key(nb, params)
-    executed = out_dir/'notebooks'/f'{nb.id}.ipynb'
-    rec = {'id': nb.id, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
+    executed = out_dir/nb.executed
+    rec = {'id': nb.id, 'kind': nb.kind, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
            'notebook': str(executed.relative_to(out_dir)), 'key': key}
     if stamp.exists() and not force:
         old = json.loads(stamp.read_text())
@@ -328,7 +356,7 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
                             cwd=str(nb.path.parent), progress_bar=not quiet, execution_timeout=profile.cell_timeout)
         missing = [o for o in nb.outputs if not (out_dir/o).exists()]
         if missing: raise FileNotFoundError(f"notebook ran but did not write its declared outputs {missing}")
-        if not (out_dir/f'{nb.id}.results.json').exists():
+        if nb.kind == 'paper' and not (out_dir/f'{nb.id}.results.json').exists():
             raise ValueError("notebook ran but recorded no number: a paper notebook records what it reproduces "
                              "with `rec(quantity, ours)` from `paper_setup`")
         rec.update(status='ok', error=None)
@@ -342,46 +370,60 @@ def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool
     return rec
 
 # %% ../nbs/50_reproduce.ipynb #6679ee4a
-def _fmt(v):
+def _fmt(v) -> str:
+    "A value as a cell of a Markdown table: numbers to 4 digits, `|` escaped so a text cannot split the row."
     if v is None or v == '': return ''
-    return f'{v:.4g}' if isinstance(v, (int, float)) else str(v)
+    return f'{v:.4g}' if isinstance(v, (int, float)) else str(v).replace('|', '\\|')
 
 def earlier_record(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
     """The record of `nb`'s last run in `out_dir` (from its stamp), its status marked as from an earlier run (and
     out of date if the notebook or the library changed since), or a 'never run' record."""
     stamp = out_dir/'.stamps'/f'{nb.id}.json'
     if not stamp.exists():
-        return {'id': nb.id, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
-                'notebook': f'notebooks/{nb.id}.ipynb', 'status': 'never run', 'error': None}
+        return {'id': nb.id, 'kind': nb.kind, 'paper': nb.paper, 'reproduces': nb.reproduces, 'outputs': nb.outputs,
+                'notebook': nb.executed, 'status': 'never run', 'error': None}
     old = json.loads(stamp.read_text())
-    current = old.get('key') == run_key(nb, _parameters(profile, out_dir))
+    current = old.get('key') == run_key(nb, _parameters(nb, profile, out_dir))
     finished = old.get('finished') or time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(stamp.stat().st_mtime))
-    return {**old, 'finished': finished, 'status': f"{old['status']} (earlier run{'' if current else ', out of date'})"}
+    return {**old, 'kind': nb.kind, 'finished': finished, 'status': f"{old['status']} (earlier run{'' if current else ', out of date'})"}
+
+def _linked(r: dict) -> str:
+    return r['id'] if r['status'] == 'never run' else f"[{r['id']}]({r['notebook']})"
+
+def _failure(r: dict) -> list[str]:
+    e = r.get('error')
+    return [f"**Failed**: `{e['name']}`: {e['message']}",
+            f"in cell {e['cell']} of the partially executed notebook `{r['notebook']}`", ''] if e else []
 
 def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
-    """Write `out_dir/REPORT.md`: each notebook's reference, status, time of its run, outputs and numbers beside the
-    paper's."""
+    """Write `out_dir/REPORT.md`: each paper notebook's reference, status, time of its run, outputs and numbers beside
+    the paper's, then the tours with their status and time."""
+    tours = [r for r in records if r.get('kind') == 'tutorial']
+    records = [r for r in records if r.get('kind') != 'tutorial']
     lines = [f'# Reproduction report — profile `{profile.name}`', '', f'{profile.description}.', '',
              f'Library {library_versions()["condaclarid"]}, torch {library_versions()["torch"]}, '
              f'device {"cuda" if torch.cuda.is_available() else "cpu"}. Written {time.strftime("%Y-%m-%d %H:%M")}.', '',
              '| id | paper | reproduces | status | time (s) | run at |', '|---|---|---|---|---|---|']
     for r in records:
-        name = r['id'] if r['status'] == 'never run' else f"[{r['id']}]({r['notebook']})"
-        lines.append(f"| {name} | {r['paper']} | {r['reproduces']} | {r['status']} | {_fmt(r.get('seconds'))} | "
+        lines.append(f"| {_linked(r)} | {_fmt(r['paper'])} | {_fmt(r['reproduces'])} | {r['status']} | {_fmt(r.get('seconds'))} | "
                      f"{r.get('finished') or ''} |")
-    lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records):.0f} s.\n")
+    if tours:
+        lines += ['', '## Tutorials', '', 'The tours of `nbs/tutorials/`, executed at this profile with every picture.', '',
+                  '| tutorial | title | status | time (s) | run at |', '|---|---|---|---|---|']
+        lines += [f"| {_linked(r)} | {_fmt(r['reproduces'])} | {r['status']} | {_fmt(r.get('seconds'))} | {r.get('finished') or ''} |"
+                  for r in tours]
+        lines += [''] + [l for r in tours for l in _failure(r)]
+    lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records + tours):.0f} s.\n")
     for r in records:
         lines += [f"## {r['id']} — {r['paper']}, {r['reproduces']}", '']
         if r['status'] == 'never run':
             lines += ['Never run with this output folder.', '']; continue
-        if r.get('error'):
-            e = r['error']; lines += [f"**Failed**: `{e['name']}`: {e['message']}",
-                                      f"in cell {e['cell']} of the partially executed notebook `{r['notebook']}`", '']
+        lines += _failure(r)
         lines += [f'![{o}]({o})' if o.endswith('.png') else f'- [{o}]({o})' for o in r['outputs']]
         res = out_dir/f"{r['id']}.results.json"
         if res.exists():
             lines += ['', '| quantity | ours | paper | note |', '|---|---|---|---|']
-            lines += [f"| {x['quantity']} | {_fmt(x['ours'])} | {_fmt(x['paper'])} | {x['note']} |"
+            lines += [f"| {_fmt(x['quantity'])} | {_fmt(x['ours'])} | {_fmt(x['paper'])} | {_fmt(x['note'])} |"
                       for x in json.loads(res.read_text())]
         lines.append('')
     path = out_dir/'REPORT.md'
@@ -419,12 +461,16 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
               out_dir: str | Path | None = None,    # output folder (default: `default_out_dir(profile)`)
               kernel: str | None = None,            # Jupyter kernel (default: `default_kernel()`)
               quiet: bool = False,                  # no progress bars
+              tutorials: str | Path | None = None,  # folder of tours (default: `tutorials/` beside the paper notebooks)
              ) -> list[dict]:                       # the records of the notebooks run now
-    """Run the paper notebooks under `profile` and write `REPORT.md` covering every notebook (those not run now from
-    their last run)."""
+    """Run the paper notebooks, then the tours, under `profile` and write `REPORT.md` covering every notebook (those
+    not run now from their last run)."""
     prof = get_profile(profile)
     out = Path(out_dir) if out_dir else default_out_dir(prof.name)
-    nbs = discover(notebooks or paper_dir())
+    folder = Path(notebooks) if notebooks else paper_dir()
+    nbs = discover(folder) + discover_tutorials(tutorials or folder.parent/'tutorials')
+    ids = [n.id for n in nbs]
+    if len(set(ids)) != len(ids): raise ValueError(f"a tour and a paper notebook share an id: {ids}")
     if only:
         unknown = set(only) - {n.id for n in nbs}
         if unknown: raise ValueError(f"unknown notebook ids {sorted(unknown)}; known: {[n.id for n in nbs]}")
@@ -446,29 +492,50 @@ def _print_summary(records: list[dict], out: Path):
             print(f"            in cell {e['cell']} of the partially executed notebook {out/r['notebook']}")
     print(f"\nResults: {out}  (report: {out/'REPORT.md'})")
 
+def _docs(a) -> int:
+    from .docs import build_site, check_site
+    t0 = time.perf_counter()
+    out = Path(a.out) if a.out else project_root()/'_site'
+    try: pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
+    except (ValueError, FileNotFoundError, FolderBusy) as e:
+        print(f'condaclarid: error: {e}', file=sys.stderr); return 2
+    size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
+    print(f"{len(pages)} pages, {size/2**20:.1f} MiB in {time.perf_counter() - t0:.0f} s: open {out/'index.html'}")
+    for p in (problems := check_site(out)): print(f'  {p}')
+    return 1 if problems else 0
+
 def main(argv: list[str] | None = None) -> int:
-    "The `condaclarid` command: `condaclarid reproduce [--profile P] [--only ID ...] [--force] [--list]`."
+    """The `condaclarid` command: `condaclarid reproduce [--profile P] [--only ID ...] [--force] [--list]`, and
+    `condaclarid docs [--profile P] [--out DIR]`, which builds the documentation site (`condaclarid.docs`)."""
     ap = argparse.ArgumentParser(prog='condaclarid', description=__doc__ or 'condaclarid companion')
     sub = ap.add_subparsers(dest='command', required=True)
     rp = sub.add_parser('reproduce', help='regenerate the paper figures and tables with papermill')
     rp.add_argument('--profile', default='auto', help="ci, cpu, paper, or auto (paper on a GPU, else cpu)")
-    rp.add_argument('--only', nargs='+', metavar='ID', help='run only these notebook ids')
+    rp.add_argument('--only', nargs='+', metavar='ID', help='run only these notebook or tour ids')
     rp.add_argument('--force', action='store_true', help='rerun notebooks whose outputs are up to date')
     rp.add_argument('--fail-fast', action='store_true', help='stop at the first failing notebook')
     rp.add_argument('--list', action='store_true', help='list the notebooks and exit')
     rp.add_argument('--notebooks', help='folder of paper notebooks (default: nbs/paper of the project)')
+    rp.add_argument('--tutorials', help='folder of tours (default: tutorials/ beside the paper notebooks)')
     rp.add_argument('--out', help='output folder (default: figures/<profile> of the project)')
     rp.add_argument('--kernel', help='Jupyter kernel name (default: condaclarid if installed, else python3)')
     rp.add_argument('--quiet', action='store_true', help='no progress bars')
+    dp = sub.add_parser('docs', help='build the documentation site: README, modules, tours and report as HTML')
+    dp.add_argument('--profile', default='cpu', help='the profile whose executed tours and report the site shows')
+    dp.add_argument('--out', help='site folder (default: _site of the project)')
+    dp.add_argument('--kernel', help='Jupyter kernel for tours not yet executed at the profile')
+    dp.add_argument('--quiet', action='store_true', help='no progress bars')
     a = ap.parse_args(argv)
+    if a.command == 'docs': return _docs(a)
     try:
         if a.list:
-            for n in discover(a.notebooks or paper_dir()):
+            folder = Path(a.notebooks) if a.notebooks else paper_dir()
+            for n in discover(folder) + discover_tutorials(a.tutorials or folder.parent/'tutorials'):
                 print(f"{n.id:<28} {n.paper}, {n.reproduces}  ({n.path.name})")
             return 0
         prof = get_profile(a.profile)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
-        records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet)
+        records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials)
     except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
     _print_summary(records, out)

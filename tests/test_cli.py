@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from condaclarid.reproduce import make_paper_notebook, discover, output_lock
+from condaclarid.reproduce import make_paper_notebook, discover, discover_tutorials, output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -173,3 +173,38 @@ def test_second_run_on_the_same_folder_is_refused(paper):
     assert r.returncode == 2 and f'another run is writing to {out}' in r.stderr
     assert not (out/'REPORT.md').exists() and not (out/'.stamps').exists()
     assert run(nbs, out, '--only', 'ok').returncode == 0               # released: the next run goes ahead
+
+
+def write_tour(path, body):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell('# My tour'),
+        nbformat.v4.new_code_cell("profile = 'paper'", metadata={'tags': ['parameters']}),
+        nbformat.v4.new_code_cell(body)])
+    nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'python3', 'language': 'python'}
+    nbformat.write(nb, str(path))
+
+
+def test_tours_run_after_the_paper_notebooks_and_only_selects_them(tmp_path):
+    "A tour beside the paper folder runs at the profile, is listed, reported in its section, and selectable by id."
+    nbs, tours, out = tmp_path/'paper', tmp_path/'tutorials', tmp_path/'out'
+    nbs.mkdir(); tours.mkdir()
+    make_paper_notebook(nbs/'a.ipynb', 'a', "rec('n', 1)")
+    write_tour(tours/'my_tour.ipynb', "assert profile == 'ci'")
+    write_tour(tours/'bad_tour.ipynb', "raise RuntimeError('tour broke')")
+    r = cli('reproduce', '--list', '--notebooks', str(nbs))
+    assert [l.split()[0] for l in r.stdout.splitlines()] == ['a', 'bad-tour', 'my-tour']
+    r = run(nbs, out, '--only', 'my-tour')
+    assert r.returncode == 0 and (out/'tutorials'/'my-tour.ipynb').exists() and not (out/'notebooks').exists()
+    report = (out/'REPORT.md').read_text()
+    assert '| [my-tour](tutorials/my-tour.ipynb) | My tour | ok |' in report
+    assert '| a | test |' in report and '| bad-tour | My tour | never run |' in report
+    assert '## my-tour' not in report                                 # tours have no section of numbers
+    r = run(nbs, out)
+    assert r.returncode == 1 and 'RuntimeError: tour broke' in r.stdout and 'up to date' in r.stdout
+    assert 'tour broke' in (out/'REPORT.md').read_text()
+
+
+def test_project_tutorials_take_a_profile():
+    "Every real tour has a `parameters` cell setting `profile`, so the runner can execute it at any profile."
+    tours = discover_tutorials(ROOT/'nbs'/'tutorials')
+    assert {'conda-tour', 'clarid-tour', 'cadistill-tour'} <= {t.id for t in tours}

@@ -20,7 +20,7 @@ from .distill import DistillConfig, PreActResNet, TeacherSignal, train_student, 
 
 # %% auto #0
 __all__ = ['JUDGE_TARGETS', 'TEACHER_SOURCES', 'STUDENTS', 'CanonicalConfig', 'canonical_data', 'animals_teacher', 'judge',
-           'clarep_index', 'clarep_stage', 'per_class', 'teacher_signal', 'student']
+           'clarep_index', 'clarep_stage', 'clarep_images', 'per_class', 'teacher_signal', 'student']
 
 # %% ../nbs/33_canonical.ipynb #cab55245
 def _teacher_preset(profile: str = 'cpu', image_size: int = 32):
@@ -117,6 +117,13 @@ def clarep_stage(cfg: CanonicalConfig, index=None, clarid_config: ClaridConfig |
     out = torch.load(cached_artifact('clarep', key, build)/'clarep.pt')
     out['result'] = ClaridResult(**out['result'])
     return out
+
+# %% ../nbs/33_canonical.ipynb #39345bf4
+def clarep_images(cfg: CanonicalConfig, quiet: bool | None = None) -> tuple[ClaridResult, AnimalsSplit]:
+    """CLARID's result on the CLARep images of `cfg` (`clarep_stage`, cached) and those M training images as an
+    `AnimalsSplit` (images `(M, 3, H, W)`, labels `(M,)`, alpha `(M, 1, H, W)`, ...): row i of each is image i."""
+    st, train = clarep_stage(cfg, quiet=quiet), canonical_data(cfg, quiet)['train']
+    return st['result'], AnimalsSplit(**{f.name: getattr(train, f.name)[st['index']] for f in dataclasses.fields(train)})
 
 # %% ../nbs/33_canonical.ipynb #d0154d84
 def per_class(labels, n: int) -> torch.Tensor:

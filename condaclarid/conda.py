@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,8 @@ from .lifting import KNNLifter, select_k
 
 # %% auto #0
 __all__ = ['conda_backbone', 'CondaConfig', 'fluid_images', 'conda_data', 'conda_model', 'conda_latents', 'conda_embedding',
-           'render', 'validation_split', 'fitted_lifter', 'interior_frames', 'evenly_spaced', 'gap_middles']
+           'render', 'validation_split', 'fitted_lifter', 'interior_frames', 'evenly_spaced', 'gap_middles',
+           'VideoStages', 'video_stages']
 
 # %% ../nbs/23_conda.ipynb #acdbe03c
 def conda_backbone(profile: str, image_size: int) -> BackbonePreset:
@@ -156,3 +158,22 @@ def gap_middles(cfg: CondaConfig, test) -> np.ndarray:
     "The held-out frames of `test` in the middle of their block's held-out run, the farthest from training frames."
     test = np.asarray(test)
     return test[test % cfg.block == cfg.n_train + (cfg.block - cfg.n_train) // 2]
+
+# %% ../nbs/23_conda.ipynb #bbafa073
+class VideoStages(NamedTuple):
+    "The shedding video's cached stages: what every video experiment starts from."
+    video: FluidData        # the simulated frames
+    t: np.ndarray           # (N,) normalised time of every frame, the model's condition
+    train: np.ndarray       # (n,) training frame indices
+    test: np.ndarray        # (m,) held-out frame indices (with `interior_only`: those inside the training span)
+    Z: torch.Tensor         # (N, C, H, W) DDIM latents of every frame
+    C: np.ndarray           # (N, d) the embedding of every frame (`conda_embedding`)
+
+def video_stages(cfg: CondaConfig, interior_only: bool = False, device=None, quiet: bool | None = None) -> VideoStages:
+    """The video's data, block split, latents Z and embedding C of `cfg` in one `VideoStages` (each stage cached).
+    With `interior_only`, `test` keeps the held-out frames bracketed by training frames (`interior_frames`)."""
+    d = conda_data(cfg, quiet)
+    t, train, test = d['video'].time, d['train'], d['test']
+    if interior_only: test = interior_frames(t, train, test)
+    return VideoStages(d['video'], t, train, test, conda_latents(cfg, 'video', device, quiet),
+                       conda_embedding(cfg, device=device, quiet=quiet)[1])

@@ -10,7 +10,7 @@ ANIMAL_MNIST := 0.4
 PROFILE ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test docs install readme check-clean check-sync nbtest pytest paper-ci clean-venv
+.PHONY: reproduce test docs install readme readme-figures check-clean check-sync nbtest pytest paper-ci clean-venv
 
 reproduce: $(STAMP)
 	$(BIN)/condaclarid reproduce --profile $(PROFILE)
@@ -55,6 +55,10 @@ check-sync: $(STAMP)
 # README.md is generated from nbs/index.ipynb.
 readme: $(STAMP)
 	$(BIN)/jupyter nbconvert --log-level WARN --to markdown nbs/index.ipynb --output-dir . --output README
+
+# The README's three figures: small copies of figures/cpu/ (from `make reproduce`) in figures/readme/, committed.
+readme-figures: $(STAMP)
+	$(BIN)/python -c "from condaclarid.reproduce import readme_figures; readme_figures('figures/cpu', 'figures/readme')"
 
 readme-check: $(STAMP)
 	@$(BIN)/jupyter nbconvert --log-level WARN --to markdown nbs/index.ipynb --stdout 2>/dev/null | diff -q - README.md >/dev/null \

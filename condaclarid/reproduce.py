@@ -26,11 +26,11 @@ from .distill import DistillConfig, student_preset
 from .canonical import CanonicalConfig
 
 # %% auto #0
-__all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table', 'to_picture',
-           'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration', 'discover',
-           'read_tutorial', 'discover_tutorials', 'make_paper_notebook', 'library_fingerprint', 'run_key',
+__all__ = ['PROFILES', 'README_FIGURES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table',
+           'to_picture', 'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration',
+           'discover', 'read_tutorial', 'discover_tutorials', 'make_paper_notebook', 'library_fingerprint', 'run_key',
            'default_kernel', 'run_notebook', 'earlier_record', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock',
-           'run_paper', 'main']
+           'run_paper', 'main', 'readme_figures']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -540,6 +540,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
     _print_summary(records, out)
     return 1 if any(r['status'] == 'failed' for r in records) else 0
+
+# %% ../nbs/50_reproduce.ipynb #9dff0d12
+README_FIGURES = ('conda_extrapolation_frames.png', 'clarid_samples.png', 'cadistill_robustness.png')   # ConDA, CLARID, CaDistill
+
+def readme_figures(src: str | Path,             # a profile's figures, e.g. `figures/cpu`
+                   dst: str | Path,             # the committed folder the README shows, e.g. `figures/readme`
+                   names=README_FIGURES,        # the PNG files of `src` to copy
+                   width: int = 900,            # the largest width in pixels; a narrower figure keeps its size
+                   max_kb: int = 200,           # the largest copy; a larger one is reduced to 256 colours
+                  ) -> list[Path]:              # the copies written, in the order of `names`
+    """Small copies of the figures `names` of `src` in `dst`: downscaled (Lanczos, aspect kept) to at most `width`
+    px wide, as optimised PNG, palette-reduced when over `max_kb`. Checks that every figure exists before writing."""
+    from PIL import Image
+    src, dst = Path(src), Path(dst)
+    missing = [n for n in names if not (src/n).is_file()]
+    if missing: raise FileNotFoundError(f"{src} has no {', '.join(missing)}: run `make reproduce` (the cpu profile) first")
+    written = []
+    for name in names:
+        im = Image.open(src/name).convert('RGB')
+        if im.width > width: im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
+        with atomic_path(dst/name) as tmp:
+            im.save(tmp, format='PNG', optimize=True)
+            if tmp.stat().st_size > max_kb * 1024: im.quantize(256).save(tmp, format='PNG', optimize=True)
+            if tmp.stat().st_size > max_kb * 1024:
+                raise ValueError(f"{name} stays {tmp.stat().st_size // 1024} KB at {im.width} px: lower `width`")
+        written.append(dst/name)
+    return written
 
 # %% ../nbs/50_reproduce.ipynb #90097151
 #| eval: false

@@ -1,6 +1,6 @@
 """The documentation site of the project at the `ci` profile: every page, every link, every picture, and one page
 rendered by a real headless browser where one is installed."""
-import shutil, subprocess, sys
+import re, shutil, subprocess, sys
 from pathlib import Path
 
 import nbformat
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from condaclarid.docs import check_site, plan_site
-from condaclarid.reproduce import discover_tutorials
+from condaclarid.reproduce import README_FIGURES, discover_tutorials
 
 ROOT = Path(__file__).resolve().parents[1]
 TOURS = discover_tutorials(ROOT/'nbs'/'tutorials')
@@ -46,6 +46,15 @@ def test_home_page_links_the_tours_and_the_report(site):
     home = (out/'index.html').read_text()
     for t in TOURS: assert f'href="tutorials/{t.path.stem}.html"' in home, t.id
     assert 'href="report/index.html"' in home
+
+
+def test_home_page_shows_the_readme_figures(site):
+    "The README shows the figures `make readme-figures` writes; they are on the home page, copied into the site."
+    out, _ = site
+    home = (out/'index.html').read_text()
+    figures = re.findall(r'!\[[^\]]*\]\((figures/readme/[^)\s]+\.png)\)', (ROOT/'README.md').read_text())
+    assert sorted(Path(f).name for f in figures) == sorted(README_FIGURES), figures   # what the make target writes
+    for f in figures: assert f'src="files/{f}"' in home and (out/'files'/f).is_file(), f
 
 
 def test_tours_show_their_pictures(site):

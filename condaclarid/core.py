@@ -11,12 +11,14 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+from accelerate import PartialState
+from accelerate.utils import gather_object
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['seed_everything', 'get_device', 'check_array', 'check_same_length', 'progress', 'torch_threads', 'config_dict',
-           'library_versions', 'config_hash', 'array_fingerprint', 'atomic_path', 'write_json', 'data_dir',
-           'cached_artifact']
+__all__ = ['seed_everything', 'get_device', 'check_array', 'check_same_length', 'is_main_process', 'process_share',
+           'map_over_processes', 'progress', 'torch_threads', 'config_dict', 'library_versions', 'config_hash',
+           'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
 
 # %% ../nbs/00_core.ipynb #fb45d251
 def seed_everything(seed: int) -> torch.Generator:
@@ -27,8 +29,11 @@ def seed_everything(seed: int) -> torch.Generator:
 
 # %% ../nbs/00_core.ipynb #e871b78f
 def get_device(device: str | torch.device | None = None) -> torch.device:
-    "`device` as a `torch.device`; `None` picks CUDA when available, else CPU."
-    if device is None: return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    """`device` as a `torch.device`; `None` picks CUDA when available, else CPU — under `accelerate launch`, the device
+    accelerate gives this process (its own GPU), see `is_main_process` below."""
+    if device is None:
+        if (state := _processes()) is not None: return state.device
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     return torch.device(device)
 
 # %% ../nbs/00_core.ipynb #917b65a1
@@ -54,11 +59,55 @@ def check_same_length(**arrays):
     lens = {k: len(v) for k, v in arrays.items()}
     if len(set(lens.values())) > 1: raise ValueError(f"these must have the same number of rows: {lens}")
 
+# %% ../nbs/00_core.ipynb #f20cacb9
+_split_depth = [0]  # > 0 while a process works on its share of a split batch
+
+def _processes() -> PartialState | None:
+    """accelerate's `PartialState` when this process is one of several started together (`WORLD_SIZE` > 1), else None.
+    Without CUDA the processes form a gloo group on the CPU."""
+    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return None
+    return PartialState(cpu=not torch.cuda.is_available())
+
+def is_main_process() -> bool:
+    "True in the only process, or in the main one (rank 0) of several: the one that writes files and shows progress."
+    state = _processes()
+    return state is None or state.is_main_process
+
+# %% ../nbs/00_core.ipynb #9f77d14a
+def process_share(*arrays) -> tuple:
+    """This process's contiguous share of the rows of each of `arrays` (same length N; None passes through), cut as
+    accelerate's `split_between_processes` cuts. One process, or inside `map_over_processes`: `arrays` unchanged."""
+    state = _processes()
+    if state is None or state.num_processes == 1 or _split_depth[0]: return arrays
+    with state.split_between_processes({i: a for i, a in enumerate(arrays) if a is not None}) as mine:
+        return tuple(mine.get(i) for i in range(len(arrays)))
+
+def map_over_processes(fn: Callable, *arrays):
+    """`fn(*arrays)` with the rows split across processes: each runs `fn` on its `process_share` of `arrays` (the first
+    one not None, all of length N) and every process receives all the results concatenated along rows in rank order.
+    `fn` returns a tensor or a tuple of tensors with one row per input row. One process: just `fn(*arrays)`."""
+    state = _processes()
+    if state is None or state.num_processes == 1 or _split_depth[0]: return fn(*arrays)
+    mine = process_share(*arrays)
+    _split_depth[0] += 1
+    try: out = fn(*mine) if len(mine[0]) else None
+    finally: _split_depth[0] -= 1
+    single = torch.is_tensor(out)
+    cols = [out] if single else out
+    shares = gather_object([None if out is None else (single, [t.cpu() for t in cols])])
+    shares = [s for s in shares if s is not None]
+    if not shares: return fn(*arrays)   # N = 0: whatever fn does with no rows
+    single, n = shares[0][0], len(shares[0][1])
+    devices = [t.device for t in cols] if out is not None else [getattr(arrays[0], 'device', 'cpu')] * n
+    joined = [torch.cat([s[1][j] for s in shares]).to(devices[j]) for j in range(n)]
+    return joined[0] if single else tuple(joined)
+
 # %% ../nbs/00_core.ipynb #3cd201c2
 def progress(iterable=None, desc: str | None = None, quiet: bool | None = None, **kwargs):
-    "A tqdm progress bar over `iterable`, silenced by `quiet` or the `CONDACLARID_QUIET` environment variable."
+    """A tqdm progress bar over `iterable`, silenced by `quiet` or the `CONDACLARID_QUIET` environment variable (when
+    `quiet` is None), and always silent on all but the main process."""
     if quiet is None: quiet = os.environ.get('CONDACLARID_QUIET', '') not in ('', '0')
-    return tqdm(iterable, desc=desc, disable=quiet, leave=False, dynamic_ncols=True, **kwargs)
+    return tqdm(iterable, desc=desc, disable=quiet or not is_main_process(), leave=False, dynamic_ncols=True, **kwargs)
 
 # %% ../nbs/00_core.ipynb #1b365807
 @contextmanager

@@ -49,17 +49,18 @@ def map_over_processes(fn: Callable, *arrays):
     `fn` returns a tensor or a tuple of tensors with one row per input row. One process: just `fn(*arrays)`."""
     state = _processes()
     if state is None or state.num_processes == 1 or _split_depth[0]: return fn(*arrays)
+    first = next(a for a in arrays if a is not None)
+    if not len(first): return fn(*arrays)   # no rows: nothing to split
     mine = process_share(*arrays)
     _split_depth[0] += 1
-    try: out = fn(*mine) if len(mine[0]) else None
+    try: out = fn(*mine) if len(next(a for a in mine if a is not None)) else None
     finally: _split_depth[0] -= 1
     single = torch.is_tensor(out)
     cols = [out] if single else out
     shares = gather_object([None if out is None else (single, [t.cpu() for t in cols])])
-    shares = [s for s in shares if s is not None]
-    if not shares: return fn(*arrays)   # N = 0: whatever fn does with no rows
+    shares = [s for s in shares if s is not None]   # processes with no rows (N < P) sent None
     single, n = shares[0][0], len(shares[0][1])
-    devices = [t.device for t in cols] if out is not None else [getattr(arrays[0], 'device', 'cpu')] * n
+    devices = [t.device for t in cols] if out is not None else [getattr(first, 'device', 'cpu')] * n
     joined = [torch.cat([s[1][j] for s in shares]).to(devices[j]) for j in range(n)]
     return joined[0] if single else tuple(joined)
 

@@ -65,6 +65,7 @@ t0 = time.perf_counter()
 res['latents'] = ddim_invert(den, x, y, num_steps=10, batch_size=2, quiet=True)
 res['invert_seconds'] = time.perf_counter() - t0
 res['invert_rows'] = gather_object([sum(seen)])   # network rows each process computed
+res['latent_of_one'] = ddim_invert(den, x[:1], y[:1], num_steps=10, quiet=True)   # fewer images than processes
 res['samples'] = ddim_sample(den, res['latents'], y, num_steps=10, batch_size=2, quiet=True)
 r = clarid(den, x, y, ClaridConfig(n=3, num_steps=10, batch_size=2, tol=1e-6))
 res['clarid'] = {'x_canonical': r.x_canonical, 'canonical': r.canonical, 'k': r.k, 'sigma': r.sigma}

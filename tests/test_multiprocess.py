@@ -87,7 +87,7 @@ def test_inference_same_as_one_process(results):
     "Inversion, sampling, canonical features and two-stage sampling: 5 images, split 3 + 2, back in order."
     one, two = results
     equal((one['invert_rows'], two['invert_rows']), ([50], [30, 20]))   # 10 steps x (3 + 2) images
-    for key in ('latents', 'samples', 'features', 'two_stage'): close(two[key], one[key], eps=1e-4)
+    for key in ('latents', 'latent_of_one', 'samples', 'features', 'two_stage'): close(two[key], one[key], eps=1e-4)
 
 
 def test_clarid_same_as_one_process(results):

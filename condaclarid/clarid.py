@@ -275,21 +275,22 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
     steps, t_e = snap_time(den, cfg.t_e, cfg.num_steps)
     starts = torch.randn(len(images), int(np.prod(den.latent_shape)), generator=torch.Generator().manual_seed(cfg.seed),
                          dtype=torch.float64)
-    parts = []
-    bar = progress(total=len(images), desc='CLARID', quiet=quiet, unit='img')
-    for i in range(0, len(images), cfg.batch_size):
-        xb, yb = images[i:i + cfg.batch_size].to(den.device), labels[i:i + cfg.batch_size].to(den.device)
-        x_te = ddim_invert(den, xb, yb, num_steps=steps, t_end=t_e, fixed_point_iters=cfg.fixed_point_iters, quiet=True)
-        top = jacobian_svd(den, x_te, t_e, yb, layer, cfg.n, cfg.tol, cfg.max_steps, starts[i:i + cfg.batch_size])
-        k = elbow_k(top.S) if cfg.k == 'elbow' else torch.full((len(xb),), int(cfg.k))
-        x_can = project_out(x_te, top.V, k.to(den.device))
-        both = ddim_sample(den, torch.cat([x_can, x_te]), torch.cat([yb, yb]), num_steps=steps, t_start=t_e,
-                           guidance=cfg.guidance, quiet=True).clamp(-1, 1)
-        parts.append([x_te, top.S, top.V, k, x_can, *both.chunk(2), torch.full((len(xb),), top.products), top.residual])
-        bar.update(len(xb))
-    bar.close()
-    cols = [torch.cat([p[j].cpu() for p in parts]) for j in range(len(parts[0]))]
-    return ClaridResult(t_e, layer, *cols)
+    def run(images, labels, starts):
+        parts = []
+        bar = progress(total=len(images), desc='CLARID', quiet=quiet, unit='img')
+        for i in range(0, len(images), cfg.batch_size):
+            xb, yb = images[i:i + cfg.batch_size].to(den.device), labels[i:i + cfg.batch_size].to(den.device)
+            x_te = ddim_invert(den, xb, yb, num_steps=steps, t_end=t_e, fixed_point_iters=cfg.fixed_point_iters, quiet=True)
+            top = jacobian_svd(den, x_te, t_e, yb, layer, cfg.n, cfg.tol, cfg.max_steps, starts[i:i + cfg.batch_size])
+            k = elbow_k(top.S) if cfg.k == 'elbow' else torch.full((len(xb),), int(cfg.k))
+            x_can = project_out(x_te, top.V, k.to(den.device))
+            both = ddim_sample(den, torch.cat([x_can, x_te]), torch.cat([yb, yb]), num_steps=steps, t_start=t_e,
+                               guidance=cfg.guidance, quiet=True).clamp(-1, 1)
+            parts.append([x_te, top.S, top.V, k, x_can, *both.chunk(2), torch.full((len(xb),), top.products), top.residual])
+            bar.update(len(xb))
+        bar.close()
+        return tuple(torch.cat([p[j].cpu() for p in parts]) for j in range(len(parts[0])))
+    return ClaridResult(t_e, layer, *map_over_processes(run, images, labels, starts))
 
 # %% ../nbs/30_clarid.ipynb #b7f9d2c7
 @torch.no_grad()
@@ -307,12 +308,14 @@ def canonical_features(den: Denoiser, images: torch.Tensor, labels: torch.Tensor
     labels = den.check_labels(labels, len(images))
     layer = _check_layer(den, layer)
     steps, t = snap_time(den, t_r, num_steps)
-    x_t = ddim_invert(den, images, labels, num_steps=steps, t_end=t, batch_size=batch_size, quiet=quiet)
-    out = []
-    for i in range(0, len(x_t), batch_size):
-        yb = None if labels is None else labels[i:i + batch_size].to(den.device)
-        out.append(den.features(x_t[i:i + batch_size].to(den.device), t, yb, layer).cpu())
-    return torch.cat(out)
+    def features(images, labels):
+        x_t = ddim_invert(den, images, labels, num_steps=steps, t_end=t, batch_size=batch_size, quiet=quiet)
+        out = []
+        for i in range(0, len(x_t), batch_size):
+            yb = None if labels is None else labels[i:i + batch_size].to(den.device)
+            out.append(den.features(x_t[i:i + batch_size].to(den.device), t, yb, layer).cpu())
+        return torch.cat(out)
+    return map_over_processes(features, images, labels)
 
 # %% ../nbs/30_clarid.ipynb #f7a03c74
 @torch.no_grad()
@@ -326,15 +329,17 @@ def two_stage_sample(den: Denoiser, noise: torch.Tensor, labels: torch.Tensor, t
     steps, t = snap_time(den, t_e, num_steps)
     grid = ddim_timesteps(num_steps, None, den.num_train_timesteps).to(den.device)
     abar = den.alphas_cumprod
-    bar = progress(total=len(noise), desc='two-stage sampling', quiet=quiet, unit='img')
-    out = []
-    for i in range(0, len(noise), batch_size):
-        x = noise[i:i + batch_size].to(den.device)
-        null = torch.full((len(x),), den.null_label, dtype=torch.long, device=den.device)
-        for j in range(num_steps - 1, steps - 1, -1):  # grid[num_steps - 1] = T-1 down to grid[steps - 1] = t
-            x = ddim_step(x, den.eps(x, grid[j], null), abar[grid[j]], abar[grid[j - 1]])
-        out.append(ddim_sample(den, x, labels[i:i + batch_size].to(den.device), num_steps=steps, t_start=t,
-                               guidance=guidance, quiet=True).clamp(-1, 1).cpu())
-        bar.update(len(x))
-    bar.close()
-    return torch.cat(out)
+    def sample(noise, labels):
+        bar = progress(total=len(noise), desc='two-stage sampling', quiet=quiet, unit='img')
+        out = []
+        for i in range(0, len(noise), batch_size):
+            x = noise[i:i + batch_size].to(den.device)
+            null = torch.full((len(x),), den.null_label, dtype=torch.long, device=den.device)
+            for j in range(num_steps - 1, steps - 1, -1):  # grid[num_steps - 1] = T-1 down to grid[steps - 1] = t
+                x = ddim_step(x, den.eps(x, grid[j], null), abar[grid[j]], abar[grid[j - 1]])
+            out.append(ddim_sample(den, x, labels[i:i + batch_size].to(den.device), num_steps=steps, t_start=t,
+                                   guidance=guidance, quiet=True).clamp(-1, 1).cpu())
+            bar.update(len(x))
+        bar.close()
+        return torch.cat(out)
+    return map_over_processes(sample, noise, labels)

@@ -13,13 +13,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from accelerate import Accelerator, PartialState
+from accelerate import PartialState
 from diffusers.optimization import get_scheduler
 from safetensors.torch import load_file, save_file
 
 from .core import *
 from .metrics import linear_cka
-from .train import _save_checkpoint, latest_checkpoint
+from .train import _accelerator, _save_checkpoint, latest_checkpoint
 
 # %% auto #0
 __all__ = ['METHODS', 'PreActBlock', 'PreActResNet', 'teacher_subset', 'TeacherSignal', 'cka_loss', 'alignment_loss',
@@ -381,9 +381,7 @@ def fit_student(student: PreActResNet, images, labels, config: DistillConfig, wo
     images, labels = _check_training_data(student, images, labels, teacher, config)
     if config.method == 'vanilla': teacher = None
     module = _Distiller(student, config, teacher, images.shape[-1])
-    cpu = device is not None and get_device(device).type == 'cpu'
-    acc = Accelerator(cpu=cpu, mixed_precision='no' if cpu or not torch.cuda.is_available() else config.mixed_precision,
-                      step_scheduler_with_optimizer=False)
+    acc = _accelerator(device, config.mixed_precision)
     work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
     dev, n = acc.device, len(images)
     module.to(dev)
@@ -393,6 +391,10 @@ def fit_student(student: PreActResNet, images, labels, config: DistillConfig, wo
         if config.method == 'fitnet': t_feat = t_feat / t_feat.square().mean().sqrt().clamp_min(1e-12)  # one scale for the whole signal
         t_feat, t_img, t_lab, t_idx = t_feat.to(dev), teacher.images.to(dev), teacher.labels.to(dev), teacher.indices.to(dev)
         bt = min(config.teacher_batch_size, len(teacher))
+    world = acc.num_processes
+    if config.batch_size % world or (teacher is not None and (bt % world or bt // world < 4)):
+        raise ValueError(f"{world} processes need a batch_size divisible by {world} (got {config.batch_size})"
+                         + ('' if teacher is None else f" and a teacher batch divisible by {world} with >= 4 images each (got {bt})"))
     opt = (torch.optim.SGD(module.parameters(), lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
            if config.optimizer == 'sgd' else
            torch.optim.AdamW(module.parameters(), lr=config.lr, betas=(config.momentum, 0.999), weight_decay=config.weight_decay))
@@ -408,25 +410,24 @@ def fit_student(student: PreActResNet, images, labels, config: DistillConfig, wo
             raise ValueError(f"{ckpt} was made with another DistillConfig, data or teacher; delete {work_dir} or train into another folder")
         acc.load_state(str(ckpt)); trainer = saved
     weights, first = module.weights(), trainer['step']
-    rank, world = acc.process_index, acc.num_processes
-    bar = progress(range(first, config.steps), desc=f'distill {config.method}', quiet=quiet if acc.is_main_process else True,
+    mean = lambda v: acc.gather(v.detach()).mean().item()   # a loss averaged over the processes
+    bar = progress(range(first, config.steps), desc=f'distill {config.method}', quiet=quiet,
                    initial=first, total=config.steps)
     t0 = time.perf_counter()
     for step in bar:
         rows = epoch_rows(n, config.batch_size, step, config.seed).to(dev)
         x, y = images[rows], labels[rows]
         if config.augment: x = augment(x, step, config.seed)
-        mine = lambda v: v[rank * len(v) // world:(rank + 1) * len(v) // world]
-        if teacher is None: terms = model(mine(x), mine(y))
+        if teacher is None: terms = model(*process_share(x, y))
         else:
             sub = teacher_rows(len(t_idx), bt, step, config.seed).to(dev)
-            terms = model(mine(x), mine(y), mine(images[t_idx[sub]]), mine(t_img[sub]), mine(t_feat[sub]), mine(t_lab[sub]))
+            terms = model(*process_share(x, y), *process_share(images[t_idx[sub]], t_img[sub], t_feat[sub], t_lab[sub]))
         loss = sum(weights[k] * v for k, v in terms.items())
         acc.backward(loss)
         if config.grad_clip: acc.clip_grad_norm_(module.parameters(), config.grad_clip)
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-        trainer['loss'].append(loss.item()); trainer['step'] = step + 1
-        for k, v in terms.items(): trainer['terms'].setdefault(k, []).append(v.item())
+        trainer['loss'].append(mean(loss)); trainer['step'] = step + 1
+        for k, v in terms.items(): trainer['terms'].setdefault(k, []).append(mean(v))
         bar.set_postfix(loss=f"{np.mean(trainer['loss'][-20:]):.4f}", refresh=False)
         if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
             trainer['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
@@ -434,6 +435,9 @@ def fit_student(student: PreActResNet, images, labels, config: DistillConfig, wo
         if on_step is not None: on_step(step + 1, trainer['loss'][-1])
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
+    if world > 1:   # each process's BatchNorm running statistics saw only its shares: keep their mean
+        for b in module.buffers():
+            if b.is_floating_point(): b.copy_(acc.reduce(b.clone(), 'mean'))
     student.eval().requires_grad_(False)
     acc.free_memory()
     return {'steps': trainer['step'], 'loss': trainer['loss'], 'terms': trainer['terms'],

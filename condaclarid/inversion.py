@@ -56,22 +56,24 @@ def ddim_invert(den: Denoiser,                  # the denoiser whose DDIM ODE is
                ) -> torch.Tensor:               # latents `(B, C', H', W')` at `t_end`, on the images' device
     """DDIM-invert `images` along the deterministic DDIM ODE. With `fixed_point_iters` > 0, each step solves the
     implicit equation x_t = step(x_{t-1}, eps(x_t)) by fixed-point iteration (Pan et al. 2023, *Effective Real Image
-    Editing with Accelerated Iterative Diffusion Inversion*, AIDI), so rendering back from x_t lands on x_{t-1}."""
-    x = den.encode(images.to(den.device)) if encode else images
-    x = check_array(x, 'latents' if not encode else 'encoded images', ndim=4, shape=(None, *den.latent_shape))
-    y = den.check_labels(y, len(x))
+    Editing with Accelerated Iterative Diffusion Inversion*, AIDI), so rendering back from x_t lands on x_{t-1}. Split across processes if launched."""
+    y = den.check_labels(y, len(check_array(images, 'images', ndim=4)))
     ts, abar = _schedule(den, num_steps, t_end)
-    bar = progress(total=len(x) * num_steps * (1 + fixed_point_iters), desc='DDIM inversion', quiet=quiet, unit='img-NFE')
-    out = []
-    for xb, yb in _batches(den, x, y, batch_size):
-        for k, t in enumerate(ts, 1):
-            prev = xb
-            xb = ddim_step(prev, den.eps(prev, t, yb, guidance), abar[k - 1], abar[k])
-            for _ in range(fixed_point_iters): xb = ddim_step(prev, den.eps(xb, t, yb, guidance), abar[k - 1], abar[k])
-            bar.update(len(xb) * (1 + fixed_point_iters))
-        out.append(xb)
-    bar.close()
-    return torch.cat(out).to(images.device)
+    def invert(images, y):
+        x = den.encode(images.to(den.device)) if encode else images
+        x = check_array(x, 'latents' if not encode else 'encoded images', ndim=4, shape=(None, *den.latent_shape))
+        bar = progress(total=len(x) * num_steps * (1 + fixed_point_iters), desc='DDIM inversion', quiet=quiet, unit='img-NFE')
+        out = []
+        for xb, yb in _batches(den, x, y, batch_size):
+            for k, t in enumerate(ts, 1):
+                prev = xb
+                xb = ddim_step(prev, den.eps(prev, t, yb, guidance), abar[k - 1], abar[k])
+                for _ in range(fixed_point_iters): xb = ddim_step(prev, den.eps(xb, t, yb, guidance), abar[k - 1], abar[k])
+                bar.update(len(xb) * (1 + fixed_point_iters))
+            out.append(xb)
+        bar.close()
+        return torch.cat(out).to(images.device)
+    return map_over_processes(invert, images, y)
 
 @torch.no_grad()
 def ddim_sample(den: Denoiser,                  # the denoiser whose DDIM ODE is run forwards
@@ -84,16 +86,18 @@ def ddim_sample(den: Denoiser,                  # the denoiser whose DDIM ODE is
                 decode: bool = True,            # decode with the model's VAE at the end
                 quiet: bool | None = None,      # no progress bar
                ) -> torch.Tensor:               # images `(B, C_img, H_img, W_img)` (latents if not `decode`), on `z`'s device
-    "Deterministic DDIM sampling (Song et al. 2021) from `z` at `t_start` down to t = 0."
+    "Deterministic DDIM sampling (Song et al. 2021) from `z` at `t_start` down to t = 0, split across processes if launched."
     check_array(z, 'latents z', ndim=4, shape=(None, *den.latent_shape))
     y = den.check_labels(y, len(z))
     ts, abar = _schedule(den, num_steps, t_start)
-    bar = progress(total=len(z) * num_steps, desc='DDIM sampling', quiet=quiet, unit='img-NFE')
-    out = []
-    for xb, yb in _batches(den, z, y, batch_size):
-        for k in range(len(ts), 0, -1):
-            xb = ddim_step(xb, den.eps(xb, ts[k - 1], yb, guidance), abar[k], abar[k - 1])
-            bar.update(len(xb))
-        out.append(den.decode(xb) if decode else xb)
-    bar.close()
-    return torch.cat(out).to(z.device)
+    def sample(z, y):
+        bar = progress(total=len(z) * num_steps, desc='DDIM sampling', quiet=quiet, unit='img-NFE')
+        out = []
+        for xb, yb in _batches(den, z, y, batch_size):
+            for k in range(len(ts), 0, -1):
+                xb = ddim_step(xb, den.eps(xb, ts[k - 1], yb, guidance), abar[k], abar[k - 1])
+                bar.update(len(xb))
+            out.append(den.decode(xb) if decode else xb)
+        bar.close()
+        return torch.cat(out).to(z.device)
+    return map_over_processes(sample, z, y)

@@ -76,24 +76,21 @@ class TrainConfig:
 
 # %% ../nbs/11_train.ipynb #81e11908
 def training_batch(data: torch.Tensor, labels: torch.Tensor | None, step: int, config: TrainConfig, null_label: int | None,
-                   num_train_timesteps: int, rank: int = 0, world: int = 1) -> tuple:
+                   num_train_timesteps: int) -> tuple:
     """Batch `step` of a run: `(x0 (b, C, H, W), y (b,) or (b, D) or None, t (b,), noise (b, C, H, W))` with
-    b = batch_size / world rows for process `rank`, on `data`'s device. Depends only on `(config.seed, step)`."""
-    if config.batch_size % world: raise ValueError(f"batch_size {config.batch_size} must be divisible by the {world} processes")
+    b = `config.batch_size` rows, on `data`'s device. Depends only on `(config.seed, step)`."""
     seed = int(np.random.SeedSequence([config.seed, step]).generate_state(1)[0])
     g, n = torch.Generator().manual_seed(seed), config.batch_size
     idx = torch.randint(len(data), (n,), generator=g)
     t = torch.randint(num_train_timesteps, (n,), generator=g)
     noise = torch.randn((n, *data.shape[1:]), generator=g)
     drop = torch.rand(n, generator=g) < config.cfg_dropout
-    keep = slice(rank * n // world, (rank + 1) * n // world)
     y = None
     if labels is not None:
         y = labels[idx.to(labels.device)]
         if null_label is not None and not y.is_floating_point(): y = torch.where(drop.to(y.device), null_label, y)
-        y = y[keep]
     dev = data.device
-    return data[idx.to(dev)][keep], y, t[keep].to(dev), noise[keep].to(dev)
+    return data[idx.to(dev)], y, t.to(dev), noise.to(dev)
 
 # %% ../nbs/11_train.ipynb #7a3eb4ca
 def latest_checkpoint(work_dir: str | Path) -> Path | None:
@@ -106,6 +103,7 @@ def _save_checkpoint(acc: Accelerator, work_dir: Path, step: int, trainer: dict)
     if acc.is_main_process and tmp.exists(): shutil.rmtree(tmp)
     acc.wait_for_everyone()
     acc.save_state(str(tmp))
+    acc.wait_for_everyone()   # every process's RNG state is in tmp before it is renamed
     if acc.is_main_process:
         write_json(trainer, tmp/'trainer.json')
         if final.exists(): shutil.rmtree(final)
@@ -116,6 +114,13 @@ def _save_checkpoint(acc: Accelerator, work_dir: Path, step: int, trainer: dict)
     return final
 
 # %% ../nbs/11_train.ipynb #7b6186a0
+def _accelerator(device, mixed_precision: str) -> Accelerator:
+    """accelerate's `Accelerator` for a training run on `device` (None: a GPU if there is one): float32 on the CPU,
+    `mixed_precision` on a GPU. Under `accelerate launch` or `torchrun` it joins the launched processes: one GPU
+    each with NCCL, or CPU processes talking over gloo."""
+    cpu = get_device(device).type == 'cpu'
+    return Accelerator(cpu=cpu, mixed_precision='no' if cpu else mixed_precision, step_scheduler_with_optimizer=False)
+
 def _prepare_data(den: Denoiser, data, labels, device) -> tuple:
     "Check and move the training set; encode it with the VAE (once) for latent models."
     data = check_array(torch.as_tensor(data, dtype=torch.float32), 'data', ndim=4, shape=(None, *den.image_shape))
@@ -135,10 +140,11 @@ def fit_denoiser(den: Denoiser, data: torch.Tensor, labels: torch.Tensor | None,
     """Train `den` in place on images `data` `(N, C, H, W)` in [-1, 1] with `labels` (`(N,)` int64, `(N, D)` float, or
     None), checkpointing into `work_dir` every `config.checkpoint_every` steps and resuming from the newest checkpoint
     there. Leaves the EMA weights in `den` and returns training metadata (loss history, seconds per step).
-    `on_step(step, loss)` is called after each step. `device` None: accelerate's choice (a GPU if there is one)."""
-    cpu = device is not None and get_device(device).type == 'cpu'
-    acc = Accelerator(cpu=cpu, mixed_precision='no' if cpu or not torch.cuda.is_available() else config.mixed_precision,
-                      step_scheduler_with_optimizer=False)
+    `on_step(step, loss)` is called after each step. `device` None: a GPU if there is one. Under `accelerate launch`
+    each process trains on its share of every batch, DDP averages the gradients, and the loss is the processes' mean."""
+    acc = _accelerator(device, config.mixed_precision)
+    if config.batch_size % acc.num_processes:
+        raise ValueError(f"batch_size {config.batch_size} must be divisible by the {acc.num_processes} processes")
     work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
     den.to(acc.device)
     data, labels = _prepare_data(den, data, labels, acc.device)
@@ -155,19 +161,18 @@ def fit_denoiser(den: Denoiser, data: torch.Tensor, labels: torch.Tensor | None,
         if saved['train_config'] != trainer['train_config']:
             raise ValueError(f"{ckpt} was made with another TrainConfig; delete {work_dir} or train into another folder")
         acc.load_state(str(ckpt)); trainer = saved
-    bar = progress(range(trainer['step'], config.steps), desc='train', quiet=quiet or not acc.is_main_process,
+    bar = progress(range(trainer['step'], config.steps), desc='train', quiet=quiet,
                    initial=trainer['step'], total=config.steps)
     t0, first = time.perf_counter(), trainer['step']
     for step in bar:
-        x0, y, t, noise = training_batch(data, labels, step, config, den.null_label, den.num_train_timesteps,
-                                         acc.process_index, acc.num_processes)
+        x0, y, t, noise = process_share(*training_batch(data, labels, step, config, den.null_label, den.num_train_timesteps))
         x_t = den.scheduler.add_noise(x0, noise, t)
         loss = F.mse_loss(model(x_t, t, y).float(), noise.float())
         acc.backward(loss)
         if config.grad_clip: acc.clip_grad_norm_(den.backbone.parameters(), config.grad_clip)
         opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
         if ema: ema.step(den.backbone.parameters())
-        trainer['loss'].append(loss.item()); trainer['step'] = step + 1
+        trainer['loss'].append(acc.gather(loss.detach()).mean().item()); trainer['step'] = step + 1
         bar.set_postfix(loss=f"{np.mean(trainer['loss'][-20:]):.4f}", refresh=False)
         if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
             trainer['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()

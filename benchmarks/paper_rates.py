@@ -7,7 +7,7 @@ randomly initialised (speed does not depend on the weights), for a short fixed n
 | stage | library code | unit |
 |---|---|---|
 | simulation | `fluid.ChannelFlow.step` of each simulated `FluidConfig` (video, sweep, benchmark resolutions) | lattice steps/s |
-| diffusion training | `train.fit_denoiser` of the ConDA U-Net and the CLARID DiT teacher | images/s |
+| diffusion training | `train.fit_denoiser` of the ConDA denoiser (U-Net at paper size) and the CLARID DiT teacher | images/s |
 | inversion | `inversion.ddim_invert` with each of those models | image-evaluations/s |
 | CEBRA | `contrastive.ContrastiveEmbedder.fit` with `EmbedConfig.paper()` on video-sized latents | iterations/s |
 | CLARID Jacobian | `clarid.jacobian_svd` of the DiT teacher at t_e | image-products/s |
@@ -20,6 +20,7 @@ renders of a few frames, plots, the animals data and the corruptions (CPU work o
 
     .venv/bin/python benchmarks/paper_rates.py --out /tmp/rates           # paper batch sizes, 3 timed steps per stage
     .venv/bin/python benchmarks/paper_rates.py --out /tmp/rates --quick   # batch 1, 1 timed step: a few minutes on a CPU
+    .venv/bin/python benchmarks/paper_rates.py --out /tmp/rates --quick --profile ci   # ci sizes: seconds (a smoke test)
 
 Writes `rates.csv|md` (measured rates) and `predicted.csv|md` (predicted time per notebook) into `--out`. With
 `--quick` batches are capped at 1 image, so the per-image rates on a GPU are far below what full batches reach.
@@ -101,9 +102,11 @@ def inversion_rate(den: Denoiser, batch: int, steps: int) -> float:
 
 
 def cebra_rate(embed, n: int, dim: int, steps: int, device) -> float:
-    "Iterations/s of `ContrastiveEmbedder.fit` with `embed` on `n` random latents of `dim` features (fit time of 1 + steps iterations minus that of 1)."
+    """Iterations/s of `ContrastiveEmbedder.fit` with `embed` on `n` random latents of `dim` features, labelled by
+    time as in `conda.conda_embedding` (fit time of 1 + steps iterations minus that of 1)."""
     Z = np.random.default_rng(0).standard_normal((n, dim), dtype=np.float32)
-    fit = lambda k: ContrastiveEmbedder(dataclasses.replace(embed, max_iterations=k, device=str(device))).fit(Z, quiet=True).fit_seconds_
+    t = None if embed.conditional == 'time' else np.linspace(0, 1, n, dtype=np.float32)
+    fit = lambda k: ContrastiveEmbedder(dataclasses.replace(embed, max_iterations=k, device=str(device))).fit(Z, t, quiet=True).fit_seconds_
     fit(1)                                     # warm-up: CUDA context, kernels
     return steps / (fit(1 + steps) - fit(1))
 
@@ -144,12 +147,12 @@ def measure(prof, device, steps: int, batch_cap: int | None) -> dict:
                                                     for r in prof.fluid_resolutions}}
     for name, cfg in sims.items():
         put(f'simulation: {name}', 'lattice steps/s', len(cfg.reynolds), lambda: simulation_rate(cfg, steps, device))
-    models = {'ConDA U-Net': (c.model, c.train, 64), 'CLARID DiT': (k.model, k.train, k.clarid.batch_size)}
+    models = {'ConDA denoiser': (c.model, c.train, 64), 'CLARID teacher': (k.model, k.train, k.clarid.batch_size)}
     for name, (model, train, inv_batch) in models.items():
         put(f'training: {name}', 'images/s', b(train.batch_size), lambda: training_rate(model, train, b(train.batch_size), steps, device))
         den = frozen(model, train, device)
         put(f'inversion: {name}', 'image-evaluations/s', b(inv_batch), lambda: inversion_rate(den, b(inv_batch), steps))
-        if name == 'CLARID DiT':
+        if name == 'CLARID teacher':
             put('CLARID Jacobian', 'image-products/s', b(k.clarid.batch_size), lambda: jacobian_rate(den, k.clarid, b(k.clarid.batch_size), steps))
         del den
     n_video = len(c.video.reynolds) * c.video.n_frames * c.n_train // c.block
@@ -181,7 +184,7 @@ def clarid_evaluations(ccfg) -> tuple[int, int]:
     return evals, 2 * (ccfg.max_steps or 20 * ccfg.n)
 
 
-def paper_work(prof) -> dict:
+def notebook_work(prof) -> dict:
     """`{notebook id: [(what, rate name, units)]}`: the work each paper notebook adds at `prof`, in the runner's order,
     each cached stage counted once, where it is first needed. Multipliers that are notebook structure (not profile
     fields: which judges, which ablations, which CEBRA dimensions) mirror the notebooks and are named in `what`."""
@@ -195,15 +198,15 @@ def paper_work(prof) -> dict:
     evals = c.inversion_steps * (1 + c.fixed_point_iters)
     conda_base = lambda: (once('video', ('simulate the video', 'simulation: video', sim_steps(c.video)))
                           + once('sweep', ('simulate the Reynolds sweep', 'simulation: sweep', sim_steps(c.sweep)))
-                          + once('unet', ('train the ConDA U-Net', 'training: ConDA U-Net', c.train.steps * c.train.batch_size))
-                          + once('zv', (f'invert {video} video frames', 'inversion: ConDA U-Net', video * evals)))
+                          + once('unet', ('train the ConDA denoiser', 'training: ConDA denoiser', c.train.steps * c.train.batch_size))
+                          + once('zv', (f'invert {video} video frames', 'inversion: ConDA denoiser', video * evals)))
     cebra = lambda key: once(('cebra', key), (f'CEBRA fit ({key})', 'CEBRA', c.embed.max_iterations))
     per_class_labels = torch.arange(10).repeat_interleave(k.data.n_train)
     clarep = lambda n: len(teacher_subset(per_class_labels, n, k.seed))
-    teacher = lambda: once('dit', ('train the DiT teacher', 'training: CLARID DiT', k.train.steps * k.train.batch_size))
+    teacher = lambda: once('dit', ('train the DiT teacher', 'training: CLARID teacher', k.train.steps * k.train.batch_size))
     def stage(key, m, ccfg):
         ev, prod = clarid_evaluations(ccfg)
-        return (once(('clarep', key), (f'CLARID on {m} images ({key}): evaluations', 'inversion: CLARID DiT', m * ev))
+        return (once(('clarep', key), (f'CLARID on {m} images ({key}): evaluations', 'inversion: CLARID teacher', m * ev))
                 + once(('clarep-j', key), (f'CLARID on {m} images ({key}): Jacobian products (at most)', 'CLARID Jacobian', m * prod)))
     judge = lambda key: once(('judge', key), (f'judge {key}', 'judge training', k.judge.steps * k.judge.batch_size))
     def student(key):
@@ -228,7 +231,7 @@ def paper_work(prof) -> dict:
             for key in ('class on Original', 'class on Original, control', 'class on Only-BG-T', 'class on Only-FG'): items += judge(key)
         elif nb.id == 'clarid-te':
             items += teacher() + judge('class on Original, control')
-            items += [(f'two-stage samples: {te_images} images at 9 t_e', 'inversion: CLARID DiT', te_images * 9 * 2 * k.clarid.num_steps)]
+            items += [(f'two-stage samples: {te_images} images at 9 t_e', 'inversion: CLARID teacher', te_images * 9 * 2 * k.clarid.num_steps)]
         elif nb.id.startswith('cadistill-') or nb.id.startswith('clarid-'):
             items += teacher() + stage('default', clarep(k.clarep_fraction), k.clarid)
             if nb.id == 'cadistill-ablations':
@@ -248,12 +251,12 @@ def paper_work(prof) -> dict:
             if nb.id == 'conda-ablations':
                 for d in sorted({2, 3, 4, c.embed.output_dimension}): items += cebra(f'video, d={d}')
             if nb.id in ('conda-class-transfer', 'conda-classification'):
-                items += once('zs', (f'invert {sweep} sweep frames', 'inversion: ConDA U-Net', sweep * evals)) + cebra(nb.id)
+                items += once('zs', (f'invert {sweep} sweep frames', 'inversion: ConDA denoiser', sweep * evals)) + cebra(nb.id)
             if nb.id in ('conda-embedding', 'conda-extrapolation', 'conda-interpolation', 'conda-locality'):
                 items += cebra(f'video, d={c.embed.output_dimension}') + (cebra('video, d=3') if nb.id == 'conda-embedding' else [])
             if nb.id == 'inversion-roundtrip':
                 per = sum(prof.roundtrip_steps) * (2 + (1 + prof.roundtrip_fixed_point_iters) + 1)
-                items += [(f'round trips of {prof.roundtrip_frames} frames', 'inversion: ConDA U-Net', prof.roundtrip_frames * per)]
+                items += [(f'round trips of {prof.roundtrip_frames} frames', 'inversion: ConDA denoiser', prof.roundtrip_frames * per)]
         elif nb.id == 'fluid-dataset':
             items += once('sweep', ('simulate the Reynolds sweep', 'simulation: sweep', sim_steps(c.sweep)))
         elif nb.id == 'fluid-validation':
@@ -277,18 +280,19 @@ def main():
     p.add_argument('--batch-cap', type=int, default=None, help='at most this many images per batch (default: paper sizes)')
     p.add_argument('--quick', action='store_true', help='1 timed step, batches of 1: a few minutes on a CPU')
     p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda if available)")
+    p.add_argument('--profile', default='paper', help="whose sizes to time and predict (default paper; ci: a smoke test)")
     a = p.parse_args()
     if a.quick: a.steps, a.batch_cap = 1, 1
     os.environ.setdefault('CONDACLARID_QUIET', '1')
     dev = get_device(a.device)
-    prof = get_profile('paper')
+    prof = get_profile(a.profile)
     where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.processor() or "CPU"}, {torch.get_num_threads()} threads'
-    print(f'paper-profile stage rates on {dev} ({where}); {a.steps} timed steps, batch cap {a.batch_cap}', flush=True)
+    print(f'{prof.name}-profile stage rates on {dev} ({where}); {a.steps} timed steps, batch cap {a.batch_cap}', flush=True)
     t0 = time.perf_counter()
     rates = measure(prof, dev, a.steps, a.batch_cap)
     table = pd.DataFrame([{'stage': n, 'rate': v, 'unit': u, 'batch': bt} for n, (v, u, bt) in rates.items()])
     table.insert(0, 'device', f'{dev.type} ({where})')
-    work = paper_work(prof)
+    work = notebook_work(prof)
     pred = predict(work, rates)
     per_nb = pred.groupby('notebook', sort=False)['predicted (h)'].sum().reindex(list(work), fill_value=0.0).reset_index()
     per_nb = pd.concat([per_nb, pd.DataFrame([{'notebook': 'total', 'predicted (h)': per_nb['predicted (h)'].sum()}])])

@@ -52,7 +52,7 @@ echo "== stage rates at paper sizes, and the predicted paper profile"
   echo
   echo "## The paper at the ci profile ($ci_seconds s; exit status $ci; report: paper-ci/REPORT.md)"
   echo
-  sed -n '/^| id /,/^$/p' "$out/paper-ci/REPORT.md"
+  sed -n '/^| id /,/^$/p; /^| tutorial /,/^$/p' "$out/paper-ci/REPORT.md"
   echo "## Measured rates at paper sizes"
   echo
   cat "$out/rates.md"

@@ -286,7 +286,7 @@ def main():
     os.environ.setdefault('CONDACLARID_QUIET', '1')
     dev = get_device(a.device)
     prof = get_profile(a.profile)
-    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.processor() or "CPU"}, {torch.get_num_threads()} threads'
+    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.processor() or "CPU"}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}'
     print(f'{prof.name}-profile stage rates on {dev} ({where}); {a.steps} timed steps, batch cap {a.batch_cap}', flush=True)
     t0 = time.perf_counter()
     rates = measure(prof, dev, a.steps, a.batch_cap)

@@ -10,7 +10,7 @@ ANIMAL_MNIST := 0.4
 PROFILE ?= auto
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test docs install readme readme-figures check-clean check-sync nbtest pytest paper-ci clean-venv
+.PHONY: reproduce test docs install readme readme-figures check-clean check-sync nbtest pytest paper-ci clean-venv wheelhouse
 
 reproduce: $(STAMP)
 	$(BIN)/condaclarid reproduce --profile $(PROFILE)
@@ -77,3 +77,22 @@ paper-ci: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The wheels an air-gapped GPU node (Python 3.12, CUDA torch and the scientific stack, no registry) lacks to run the
+# paper: benchmarks/gpu-wheels.txt (written by benchmarks/gpu_wheels.py from this venv), as Python 3.12 x86-64 wheels
+# in .whl/ (at most 64 MiB: what a device call carries), checked by a dry install for that interpreter.
+# Then, on the node: benchmarks/gpu_check.sh OUT (see README.md, "GPU check").
+WHEEL_TAGS := --python-version 3.12 --implementation cp --abi cp312 --abi abi3 --abi none \
+  $(foreach p,manylinux_2_28 manylinux_2_27 manylinux_2_26 manylinux_2_17 manylinux2014 manylinux1,--platform $(p)_x86_64)
+PIP := $(if $(wildcard $(BIN)/pip),$(BIN)/pip,$(PY) -m pip)
+
+wheelhouse:
+	rm -rf .whl && mkdir .whl
+	$(PIP) download -q --no-deps --only-binary=:all: $(WHEEL_TAGS) -d .whl -r benchmarks/gpu-wheels.txt
+	@want=$$(grep -c '==' benchmarks/gpu-wheels.txt); got=$$(ls .whl/*.whl | wc -l); \
+	if [ "$$want" != "$$got" ]; then echo "ERROR: $$got wheels in .whl/ for $$want pins in benchmarks/gpu-wheels.txt"; exit 1; fi
+	tmp=$$(mktemp -d); $(PIP) install -q --no-index --no-deps --no-compile --only-binary=:all: $(WHEEL_TAGS) \
+	  --target $$tmp .whl/*.whl && rm -rf $$tmp
+	@size=$$(du -cb .whl/*.whl | tail -1 | cut -f1); \
+	echo "wheelhouse: $$(ls .whl/*.whl | wc -l) wheels, $$((size / 1048576)) MiB in .whl/"; \
+	if [ $$size -gt $$((64 * 1048576)) ]; then echo "ERROR: .whl/ is over 64 MiB: a device call cannot carry it"; exit 1; fi

@@ -1,0 +1,76 @@
+"""Write `benchmarks/gpu-wheels.txt`: what the air-gapped GPU node lacks to run the paper, pinned to this venv's versions.
+
+The node (one H200, Python 3.12, no package registry) already has CUDA torch, accelerate, numpy, scipy, scikit-learn,
+scikit-image, pandas, matplotlib, seaborn, tqdm and the packages in `NODE_HAS`. What the paper run needs (`ROOTS`: the
+library's imports, papermill and the Jupyter kernel it starts, the animal-mnist data) is closed over the installed
+packages' `Requires-Dist` (for Python 3.12 on x86-64 Linux, no extras), minus `NODE_HAS`, and pinned to the versions
+installed here. `make wheelhouse` downloads exactly that list; `benchmarks/gpu_check.sh` installs it on the node.
+
+    .venv/bin/python benchmarks/gpu_wheels.py          # rewrite benchmarks/gpu-wheels.txt from this venv
+"""
+from __future__ import annotations
+import argparse, importlib.metadata as md
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+# What the paper run imports that the node lacks, and the kernel papermill starts. nbdev is not needed to run.
+ROOTS = ('diffusers', 'cebra', 'torchattacks', 'animal-mnist', 'fastcore', 'papermill', 'nbformat', 'ipykernel')
+# Not carried though declared: animal-mnist's loader needs tensorflow, whose data files we read without it.
+SKIP = ('tensorflow', 'keras')
+# The node's Python packages (the image 'cuda' as read on 2026-11-17).
+NODE_HAS = """absl-py accelerate aiofiles aiohappyeyeballs aiohttp aiosignal annotated-doc anyio attrs botorch build
+certifi charset-normalizer chex click cloudpickle cmake colorama contourpy coverage cuda-bindings cuda-core
+cuda-pathfinder cuda-toolkit cupy-cuda13x cycler cython diffrax e3nn einops equinox etils execnet filelock flatbuffers
+flax fonttools formulaic frozenlist fsspec gpytorch grpcio h11 h5py hf-xet httpcore httpx huggingface-hub humanize
+hypothesis idna imageio iniconfig interface-meta jax jax-cuda13-pjrt jax-cuda13-plugin jaxlib jaxtyping jinja2 joblib
+kiwisolver lazy-loader lightning lightning-utilities linear-operator lineax llvmlite lxml markdown markdown-it-py
+markupsafe matplotlib mdurl meson ml-dtypes mpi4py mpmath msgpack multidict multipledispatch mypy-extensions nanobind
+narwhals networkx ninja numba numba-cuda numpy numpyro nvidia-cublas nvidia-cuda-cupti nvidia-cuda-nvrtc
+nvidia-cuda-runtime nvidia-cudnn-cu13 nvidia-cufft nvidia-cufile nvidia-curand nvidia-cusolver nvidia-cusparse
+nvidia-cusparselt-cu13 nvidia-ml-py nvidia-nccl-cu13 nvidia-nvjitlink nvidia-nvshmem-cu13 nvidia-nvtx onnx onnx-ir
+onnxruntime onnxscript opencv-python-headless optax opt-einsum opt-einsum-fx optimistix orbax-checkpoint packaging
+pandas pathspec patsy peft pillow pip pluggy portalocker prometheus-client propcache protobuf psutil pyarrow pybind11
+py-cpuinfo pygments pyparsing pyproject-hooks pyre-extensions pytest pytest-benchmark pytest-cov pytest-mock
+pytest-timeout pytest-xdist python-dateutil pytorch-lightning pyyaml regex requests rich sacrebleu safetensors
+scikit-build-core scikit-image scikit-learn scipy seaborn sentencepiece sentence-transformers setuptools shellingham
+simplejson six sortedcontainers statsmodels sympy tabulate tensorboard tensorboard-data-server tensorstore threadpoolctl
+tifffile tiktoken timm tokenizers toolz torch torchaudio torchdiffeq torch-geometric torchmetrics torchvision tqdm
+transformers treescope triton typer typing-extensions typing-inspect urllib3 uvloop wadler-lindig werkzeug wheel wrapt
+xarray xxhash yarl zipp""".split()
+# The node's interpreter, for environment markers.
+NODE_ENV = {'python_version': '3.12', 'python_full_version': '3.12.3', 'sys_platform': 'linux', 'platform_system': 'Linux',
+            'platform_machine': 'x86_64', 'implementation_name': 'cpython', 'platform_python_implementation': 'CPython',
+            'os_name': 'posix', 'extra': ''}
+
+
+def closure(roots=ROOTS, have=NODE_HAS, skip=SKIP) -> dict[str, tuple[str, str]]:
+    "`{name: (installed version, the package that needs it)}` for `roots` and their dependencies, minus `have` and `skip`."
+    have = {canonicalize_name(n) for n in (*have, *skip)}
+    found, todo = {}, [(r, 'the paper run') for r in roots]
+    while todo:
+        name, parent = todo.pop()
+        name = canonicalize_name(name)
+        if name in found or name in have: continue
+        dist = md.distribution(name)  # PackageNotFoundError: install the project here first
+        found[name] = (dist.version, parent)
+        for line in dist.requires or []:
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate(NODE_ENV): todo.append((req.name, name))
+    return dict(sorted(found.items()))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--out', default=Path(__file__).with_name('gpu-wheels.txt'), type=Path)
+    a = p.parse_args()
+    lines = ['# Generated by benchmarks/gpu_wheels.py from the project venv: what the GPU node lacks to run the paper,',
+             '# at the versions tested here. `make wheelhouse` downloads these as Python 3.12 x86-64 wheels into .whl/.']
+    lines += [f'{n}=={v}  # needed by {parent}' for n, (v, parent) in closure().items()]
+    a.out.write_text('\n'.join(lines) + '\n')
+    print(f'{len(lines) - 2} packages written to {a.out}')
+
+
+if __name__ == '__main__':
+    main()

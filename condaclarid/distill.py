@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 
 from .core import *
 from .metrics import linear_cka
-from .train import _accelerator, _save_checkpoint, latest_checkpoint
+from .train import _accelerator, _end_step, _optimizer_step, _resume
 
 # %% auto #0
 __all__ = ['METHODS', 'PreActBlock', 'PreActResNet', 'teacher_subset', 'TeacherSignal', 'cka_loss', 'alignment_loss',
@@ -404,11 +404,7 @@ def fit_student(student: PreActResNet, images, labels, config: DistillConfig, wo
     key = {'config': config_dict(config), 'data': array_fingerprint(images, labels),
            'teacher': None if teacher is None else teacher.fingerprint()}
     trainer = {'step': 0, 'loss': [], 'terms': {}, 'seconds': 0.0, 'key': key}
-    if (ckpt := latest_checkpoint(work_dir)) is not None:
-        saved = json.loads((ckpt/'trainer.json').read_text())
-        if saved['key'] != key:
-            raise ValueError(f"{ckpt} was made with another DistillConfig, data or teacher; delete {work_dir} or train into another folder")
-        acc.load_state(str(ckpt)); trainer = saved
+    trainer = _resume(acc, work_dir, trainer, 'key', 'DistillConfig, data or teacher')
     weights, first = module.weights(), trainer['step']
     mean = lambda v: acc.gather(v.detach()).mean().item()   # a loss averaged over the processes
     bar = progress(range(first, config.steps), desc=f'distill {config.method}', quiet=quiet,
@@ -423,16 +419,9 @@ def fit_student(student: PreActResNet, images, labels, config: DistillConfig, wo
             sub = teacher_rows(len(t_idx), bt, step, config.seed).to(dev)
             terms = model(*process_share(x, y), *process_share(images[t_idx[sub]], t_img[sub], t_feat[sub], t_lab[sub]))
         loss = sum(weights[k] * v for k, v in terms.items())
-        acc.backward(loss)
-        if config.grad_clip: acc.clip_grad_norm_(module.parameters(), config.grad_clip)
-        opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
-        trainer['loss'].append(mean(loss)); trainer['step'] = step + 1
+        _optimizer_step(acc, loss, module.parameters(), opt, sched, config.grad_clip)
         for k, v in terms.items(): trainer['terms'].setdefault(k, []).append(mean(v))
-        bar.set_postfix(loss=f"{np.mean(trainer['loss'][-20:]):.4f}", refresh=False)
-        if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
-            trainer['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
-            _save_checkpoint(acc, work_dir, step + 1, trainer)
-        if on_step is not None: on_step(step + 1, trainer['loss'][-1])
+        t0 = _end_step(acc, trainer, step, mean(loss), config, work_dir, bar, on_step, t0)
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
     if world > 1:   # each process's BatchNorm running statistics saw only its shares: keep their mean

@@ -113,6 +113,33 @@ def _save_checkpoint(acc: Accelerator, work_dir: Path, step: int, trainer: dict)
     acc.wait_for_everyone()
     return final
 
+def _resume(acc: Accelerator, work_dir: Path, trainer: dict, key: str, what: str) -> dict:
+    """Load the newest checkpoint in `work_dir` into `acc` and return its trainer state, or `trainer` if there is none.
+    Refuses a checkpoint whose `trainer[key]` differs (`what` names what made it differ)."""
+    if (ckpt := latest_checkpoint(work_dir)) is None: return trainer
+    saved = json.loads((ckpt/'trainer.json').read_text())
+    if saved[key] != trainer[key]:
+        raise ValueError(f"{ckpt} was made with another {what}; delete {work_dir} or train into another folder")
+    acc.load_state(str(ckpt))
+    return saved
+
+def _optimizer_step(acc: Accelerator, loss: torch.Tensor, params, opt, sched, grad_clip: float):
+    "Backpropagate `loss` through `acc`, clip the gradients of `params` to `grad_clip` (0: no clipping), step."
+    acc.backward(loss)
+    if grad_clip: acc.clip_grad_norm_(params, grad_clip)
+    opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+
+def _end_step(acc: Accelerator, trainer: dict, step: int, loss: float, config, work_dir: Path, bar, on_step, t0: float) -> float:
+    """Record `loss` of `step` (0-based) in `trainer`, show it on `bar`, checkpoint every `config.checkpoint_every`
+    steps and call `on_step(step + 1, loss)`. Returns the start of the next timed span (`t0`, reset at a checkpoint)."""
+    trainer['loss'].append(loss); trainer['step'] = step + 1
+    bar.set_postfix(loss=f"{np.mean(trainer['loss'][-20:]):.4f}", refresh=False)
+    if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
+        trainer['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
+        _save_checkpoint(acc, work_dir, step + 1, trainer)
+    if on_step is not None: on_step(step + 1, loss)
+    return t0
+
 # %% ../nbs/11_train.ipynb #7b6186a0
 def _accelerator(device, mixed_precision: str) -> Accelerator:
     """accelerate's `Accelerator` for a training run on `device` (None: a GPU if there is one): float32 on the CPU,
@@ -156,11 +183,7 @@ def fit_denoiser(den: Denoiser, data: torch.Tensor, labels: torch.Tensor | None,
     ema = EMAModel(den.backbone.parameters(), decay=config.ema_decay, use_ema_warmup=True, power=3 / 4) if config.ema_decay else None
     if ema: acc.register_for_checkpointing(ema)
     trainer = {'step': 0, 'loss': [], 'seconds': 0.0, 'train_config': config_dict(config)}
-    if (ckpt := latest_checkpoint(work_dir)) is not None:
-        saved = json.loads((ckpt/'trainer.json').read_text())
-        if saved['train_config'] != trainer['train_config']:
-            raise ValueError(f"{ckpt} was made with another TrainConfig; delete {work_dir} or train into another folder")
-        acc.load_state(str(ckpt)); trainer = saved
+    trainer = _resume(acc, work_dir, trainer, 'train_config', 'TrainConfig')
     bar = progress(range(trainer['step'], config.steps), desc='train', quiet=quiet,
                    initial=trainer['step'], total=config.steps)
     t0, first = time.perf_counter(), trainer['step']
@@ -168,16 +191,9 @@ def fit_denoiser(den: Denoiser, data: torch.Tensor, labels: torch.Tensor | None,
         x0, y, t, noise = process_share(*training_batch(data, labels, step, config, den.null_label, den.num_train_timesteps))
         x_t = den.scheduler.add_noise(x0, noise, t)
         loss = F.mse_loss(model(x_t, t, y).float(), noise.float())
-        acc.backward(loss)
-        if config.grad_clip: acc.clip_grad_norm_(den.backbone.parameters(), config.grad_clip)
-        opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
+        _optimizer_step(acc, loss, den.backbone.parameters(), opt, sched, config.grad_clip)
         if ema: ema.step(den.backbone.parameters())
-        trainer['loss'].append(acc.gather(loss.detach()).mean().item()); trainer['step'] = step + 1
-        bar.set_postfix(loss=f"{np.mean(trainer['loss'][-20:]):.4f}", refresh=False)
-        if (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
-            trainer['seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
-            _save_checkpoint(acc, work_dir, step + 1, trainer)
-        if on_step is not None: on_step(step + 1, trainer['loss'][-1])
+        t0 = _end_step(acc, trainer, step, acc.gather(loss.detach()).mean().item(), config, work_dir, bar, on_step, t0)
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
     if ema: ema.copy_to(den.backbone.parameters())

@@ -18,12 +18,13 @@ Then the time per image of `clarid` (inversion, SVD, projection, two guided deco
     .venv/bin/python benchmarks/clarid.py --dense-max-size 64   # measure dense at 64^2 too (adds ~10 min per image)
 """
 from __future__ import annotations
-import argparse, os, time, warnings
+import argparse, time, warnings
 
 import pandas as pd
 import torch
 
-from condaclarid.core import seed_everything, get_device
+from condaclarid.core import seed_everything
+from machine import machine, machine_options, where
 from condaclarid.models import Denoiser
 from condaclarid.inversion import ddim_invert
 from condaclarid.train import backbone_preset, moving_blobs, train_model, TrainConfig
@@ -94,15 +95,11 @@ def main():
     p.add_argument('--train-steps', type=int, default=120, help='training steps of each toy model (0: random weights)')
     p.add_argument('--dense-max-size', type=int, default=32, help='largest size at which the dense SVD is run; above: extrapolated')
     p.add_argument('--pipeline-images', type=int, default=4, help='images for the pipeline timing at 32x32 (0: skip)')
-    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch decides)')
-    p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda if available)")
+    machine_options(p)
     a = p.parse_args()
-    if a.threads: torch.set_num_threads(a.threads)
-    os.environ.setdefault('CONDACLARID_QUIET', '1')
-    dev = get_device(a.device)
+    dev = machine(a)
     print(f"cpu-preset class-conditional DiTs ({'random weights' if a.train_steps == 0 else f'trained {a.train_steps} steps on blobs'}), "
-          f"n = {a.n}, t_e = 0.8 T, {a.images} images per size; device {dev}, {torch.get_num_threads()} CPU threads "
-          f"(load average {os.getloadavg()[0]:.1f})")
+          f"n = {a.n}, t_e = 0.8 T, {a.images} images per size; {where(dev)}")
     rows = []
     for size in a.sizes:
         den = toy_model(size, a.train_steps, dev)

@@ -13,13 +13,14 @@ last block: 64 tokens of 128 dims.
     .venv/bin/python benchmarks/distill.py --widths 16 --blocks 1 1 1 1 --steps 10
 """
 from __future__ import annotations
-import argparse, os, tempfile, time, warnings
+import argparse, tempfile, time, warnings
 
 import numpy as np
 import pandas as pd
 import torch
 
-from condaclarid.core import seed_everything, get_device
+from condaclarid.core import seed_everything
+from machine import machine, machine_options, where
 from condaclarid.distill import METHODS, DistillConfig, PreActResNet, TeacherSignal, fit_student
 
 warnings.filterwarnings('ignore', category=FutureWarning)
@@ -65,15 +66,12 @@ def main():
     p.add_argument('--teacher-batch-size', type=int, default=32)
     p.add_argument('--train-size', type=int, default=5000, help='training images, for the minutes column')
     p.add_argument('--epochs', type=int, default=10, help='epochs, for the minutes column')
-    p.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: CPU time = idle wall time)')
-    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    machine_options(p, device='cpu', threads=1)   # one thread: CPU time = idle wall time
     a = p.parse_args()
-    if a.threads: torch.set_num_threads(a.threads)
-    os.environ.setdefault('CONDACLARID_QUIET', '1')
+    dev = machine(a)
     data = stand_in_data(1024, 128, 32, 10, 64, 128)
     print(f"students: PreActResNet, blocks {tuple(a.blocks)}, 32x32 RGB, 10 classes; batch {a.batch_size} + teacher batch "
-          f"{a.teacher_batch_size} (x2 views); teacher features (64, 128); device {get_device(a.device)}, "
-          f"{torch.get_num_threads()} CPU threads (load average {os.getloadavg()[0]:.1f}); {a.steps} steps per row")
+          f"{a.teacher_batch_size} (x2 views); teacher features (64, 128); {where(dev)}; {a.steps} steps per row")
     rows = [bench(m, w, tuple(a.blocks), data, a) for w in a.widths for m in a.methods]
     print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=('.0f', '.2f', '', '.0f', '.0f', '.0f', '.0f', '.1f')))
 

@@ -10,12 +10,13 @@ paper-size ConDA U-Net (4x32x32 latents, widths 128-512).
     .venv/bin/python benchmarks/inversion.py --threads 1 --fixed-point-iters 2
 """
 from __future__ import annotations
-import argparse, os, time, warnings
+import argparse, time, warnings
 
 import pandas as pd
 import torch
 
-from condaclarid.core import seed_everything, get_device
+from condaclarid.core import seed_everything
+from machine import machine, machine_options, where
 from condaclarid.models import Denoiser
 from condaclarid.inversion import ddim_invert
 from condaclarid.train import backbone_preset
@@ -60,18 +61,15 @@ def main():
     p.add_argument('--steps', type=int, default=50, help='DDIM inversion steps (default 50, as the cpu profile)')
     p.add_argument('--fixed-point-iters', type=int, default=0, help='fixed-point iterations per inversion step')
     p.add_argument('--repeats', type=int, default=5, help='timed repeats; the minimum is reported')
-    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch decides)')
-    p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda if available)")
+    machine_options(p)
     a = p.parse_args()
-    if a.threads: torch.set_num_threads(a.threads)
-    os.environ.setdefault('CONDACLARID_QUIET', '1')
-    dev = get_device(a.device)
+    dev = machine(a)
     preset = backbone_preset('cpu', sample_size=32, in_channels=3, condition='continuous', cond_dim=1)
     seed_everything(0)
     den = Denoiser(preset.model).to(dev).eval().requires_grad_(False)
     n_params = sum(q.numel() for q in den.backbone.parameters())
     print(f"cpu-profile model: {preset.model.arch}, {n_params / 1e6:.2f}M parameters, 3x32x32 pixels + 1 continuous label; "
-          f"device {dev}, {torch.get_num_threads()} CPU threads (load average {os.getloadavg()[0]:.1f}), "
+          f"{where(dev)}, "
           f"{a.steps} inversion steps x {1 + a.fixed_point_iters} evaluations")
     rows = [bench(den, b, a.steps, a.repeats, a.fixed_point_iters) for b in a.batch_sizes]
     print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=('.0f', '.3f', '.2f', '.3f')))

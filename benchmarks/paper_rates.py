@@ -26,14 +26,15 @@ Writes `rates.csv|md` (measured rates) and `predicted.csv|md` (predicted time pe
 `--quick` batches are capped at 1 image, so the per-image rates on a GPU are far below what full batches reach.
 """
 from __future__ import annotations
-import argparse, dataclasses, os, platform, tempfile, time, warnings
+import argparse, dataclasses, tempfile, time, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from condaclarid.core import get_device, seed_everything, config_dict
+from condaclarid.core import seed_everything, config_dict
+from machine import machine, machine_options, where
 from condaclarid.fluid import ChannelFlow, lattice_units
 from condaclarid.models import Denoiser
 from condaclarid.train import fit_denoiser
@@ -279,19 +280,17 @@ def main():
     p.add_argument('--steps', type=int, default=3, help='timed steps per stage, after one warm-up (default 3)')
     p.add_argument('--batch-cap', type=int, default=None, help='at most this many images per batch (default: paper sizes)')
     p.add_argument('--quick', action='store_true', help='1 timed step, batches of 1: a few minutes on a CPU')
-    p.add_argument('--device', default=None, help="'cpu' or 'cuda' (default: cuda if available)")
     p.add_argument('--profile', default='paper', help="whose sizes to time and predict (default paper; ci: a smoke test)")
+    machine_options(p)
     a = p.parse_args()
     if a.quick: a.steps, a.batch_cap = 1, 1
-    os.environ.setdefault('CONDACLARID_QUIET', '1')
-    dev = get_device(a.device)
+    dev = machine(a)
     prof = get_profile(a.profile)
-    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.processor() or "CPU"}, {torch.get_num_threads()} threads, load {os.getloadavg()[0]:.1f}'
-    print(f'{prof.name}-profile stage rates on {dev} ({where}); {a.steps} timed steps, batch cap {a.batch_cap}', flush=True)
+    print(f'{prof.name}-profile stage rates, {where(dev)}; {a.steps} timed steps, batch cap {a.batch_cap}', flush=True)
     t0 = time.perf_counter()
     rates = measure(prof, dev, a.steps, a.batch_cap)
     table = pd.DataFrame([{'stage': n, 'rate': v, 'unit': u, 'batch': bt} for n, (v, u, bt) in rates.items()])
-    table.insert(0, 'device', f'{dev.type} ({where})')
+    table.insert(0, 'device', where(dev).removeprefix('device '))
     work = notebook_work(prof)
     pred = predict(work, rates)
     per_nb = pred.groupby('notebook', sort=False)['predicted (h)'].sum().reindex(list(work), fill_value=0.0).reset_index()

@@ -23,7 +23,8 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from condaclarid.core import get_device, seed_everything
+from condaclarid.core import seed_everything
+from machine import machine, machine_options, where
 from condaclarid.robustness import ATTACKS, attack, attack_spec, predict_logits
 
 
@@ -49,18 +50,16 @@ def main():
     p.add_argument('--n', type=int, default=8, help='images attacked per timing')
     p.add_argument('--eps', type=float, default=8 / 255)
     p.add_argument('--attacks', nargs='+', default=list(ATTACKS))
-    p.add_argument('--threads', type=int, default=1)
-    p.add_argument('--device', default='cpu')
+    machine_options(p, device='cpu', threads=1)
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    dev = get_device(a.device)
+    dev = machine(a)
     g = seed_everything(0)
     model = standin(a.width).to(dev).eval()
     images = torch.rand(a.n, 3, 32, 32, generator=g) * 2 - 1
     labels = predict_logits(model, images, device=dev).argmax(1)
     params = sum(p.numel() for p in model.parameters())
     print(f'stand-in width {a.width}: {params / 1e6:.1f}M parameters; {a.n} images; eps {a.eps * 255:g}/255; '
-          f'device {dev}; {a.threads} thread(s)')
+          f'{where(dev)}')
     attack(model, images[:2], labels[:2], 'PGD-2', a.eps, device=dev, quiet=True)   # warm-up
     rows = []
     for name in a.attacks:

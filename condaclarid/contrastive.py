@@ -75,7 +75,7 @@ class EmbedConfig:
 # %% ../nbs/20_contrastive.ipynb #19c22ac7
 def as_features(Z, name: str = 'Z') -> np.ndarray:
     "Latents `(N, D)`, `(N, H, W)` or `(N, C, H, W)` (array or tensor) as a finite float32 matrix `(N, D)`."
-    Z = Z.detach().cpu().numpy() if torch.is_tensor(Z) else np.asarray(Z)
+    Z = as_numpy(Z, None)
     check_array(Z, name, ndim=(2, 3, 4))
     if len(Z) < 2: raise ValueError(f"{name} needs at least 2 rows (samples), got shape {Z.shape}")
     return np.ascontiguousarray(Z.reshape(len(Z), -1), dtype=np.float32)
@@ -94,7 +94,7 @@ def check_labels(labels, conditional: str, n: int, time_offsets: int = 1) -> tup
         if conditional == 'time': return ()
         raise ValueError(f"conditional={conditional!r} draws positives from the labels, but labels is None; CEBRA would "
                          "silently fall back to time-contrastive learning. Pass labels, or use conditional='time'.")
-    y = labels.detach().cpu().numpy() if torch.is_tensor(labels) else np.asarray(labels)
+    y = as_numpy(labels, None)
     check_array(y, 'labels', ndim=(1, 2))
     check_same_length(Z=np.empty(n), labels=y)
     integer, floating = np.issubdtype(y.dtype, np.integer), np.issubdtype(y.dtype, np.floating)

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 from sklearn.neighbors import KNeighborsRegressor
 
-from .core import atomic_path, check_array, check_same_length, get_device, progress
-from .metrics import as_numpy, latent_rmse
+from .core import as_numpy, atomic_path, check_array, check_same_length, get_device, progress
+from .metrics import latent_rmse
 
 # %% auto #0
 __all__ = ['noisy_helix', 'random_smooth_map', 'Lifter', 'KNNLifter', 'select_k', 'MLPLifterConfig', 'MLPLifter', 'load_lifter']

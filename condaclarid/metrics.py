@@ -11,11 +11,10 @@ import torch.nn.functional as F
 from sklearn.cluster import KMeans
 from sklearn.metrics import accuracy_score, f1_score, normalized_mutual_info_score, roc_auc_score
 
-from .core import check_array, check_same_length
+from .core import as_numpy, check_array, check_same_length
 
 # %% auto #0
-__all__ = ['to_uint8', 'psnr', 'gaussian_window', 'ssim', 'as_numpy', 'latent_rmse', 'classification_scores', 'kmeans_nmi',
-           'linear_cka']
+__all__ = ['to_uint8', 'psnr', 'gaussian_window', 'ssim', 'latent_rmse', 'classification_scores', 'kmeans_nmi', 'linear_cka']
 
 # %% ../nbs/40_metrics.ipynb #bb6d295b
 def _check_reduction(reduction: str):
@@ -81,11 +80,6 @@ def ssim(x: torch.Tensor, y: torch.Tensor, reduction: str = 'mean', clamp: bool 
     return out if reduction == 'none' else out.mean()
 
 # %% ../nbs/40_metrics.ipynb #aa894542
-def as_numpy(x, dtype=np.float64) -> np.ndarray:
-    "`x` (array, tensor on any device with or without gradient, or nested list) as a NumPy array of `dtype`."
-    if torch.is_tensor(x): x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=dtype)
-
 def latent_rmse(z, z_hat) -> float:
     "sqrt(mean_i ||z_i - z_hat_i||^2) over latents `z`, `z_hat` `(N, ...)` (arrays or tensors), flattened per row."
     z, z_hat = (check_array(as_numpy(v), name) for v, name in ((z, 'z'), (z_hat, 'z_hat')))

@@ -15,8 +15,7 @@ from scipy.stats import gaussian_kde
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 
-from .core import check_array, check_same_length
-from .metrics import as_numpy
+from .core import as_numpy, check_array, check_same_length
 
 # %% auto #0
 __all__ = ['check_trajectory', 'spline_interpolate', 'finite_differences', 'taylor_forecast', 'rolling_forecast', 'mean_shift',

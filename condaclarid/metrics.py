@@ -62,10 +62,17 @@ def _blur(x, g):
     return F.conv2d(x, g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
 
 # %% ../nbs/40_metrics.ipynb #a5ab7972
-def ssim(x: torch.Tensor, y: torch.Tensor, reduction: str = 'mean', clamp: bool = False, window: int = 11,
-         sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
-    """Mean SSIM (Wang et al. 2004, Gaussian window) of 8-bit versions of images `x`, `y` `(B, C, H, W)` (float in
-    [-1, 1] or uint8; H, W >= `window`), averaged over valid positions and channels. `reduction='none'` gives `(B,)`."""
+def ssim(x: torch.Tensor,          # images `(B, C, H, W)`, float in [-1, 1] or uint8, with H, W >= `window`
+         y: torch.Tensor,          # images of the same shape and kind as `x`
+         reduction: str = 'mean',  # 'mean': one number; 'none': one per image, `(B,)`
+         clamp: bool = False,      # clip float values outside [-1, 1] (decoder overshoot) instead of raising
+         window: int = 11,         # side of the Gaussian window, in pixels
+         sigma: float = 1.5,       # standard deviation of the Gaussian window, in pixels
+         k1: float = 0.01,         # C1 = (k1·255)², keeps the luminance term stable where both means are near 0
+         k2: float = 0.03,         # C2 = (k2·255)², keeps the contrast-structure term stable on flat patches
+        ) -> torch.Tensor:         # float64 SSIM, a scalar or `(B,)`
+    """Mean SSIM (Wang et al. 2004, Gaussian window) of 8-bit versions of images `x` and `y`, averaged over valid
+    positions and channels."""
     _check_reduction(reduction)
     a, b = _image_pair(x, y, clamp)
     if min(a.shape[-2:]) < window:

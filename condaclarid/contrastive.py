@@ -26,8 +26,13 @@ __all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConf
            'cached_embedder']
 
 # %% ../nbs/20_contrastive.ipynb #cfc35a1b
-def limit_cycle_latents(n: int = 500, shape: tuple = (3, 32, 32), amplitude: float = 0.2, noise: float = 1.0,
-                        harmonics: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def limit_cycle_latents(n: int = 500,                 # frames, one loop over t in [0, 1]
+                        shape: tuple = (3, 32, 32),   # `(C, H, W)` of one latent
+                        amplitude: float = 0.2,       # amplitude of the first harmonic of the wave
+                        noise: float = 1.0,           # std of the i.i.d. Gaussian noise added to every entry
+                        harmonics: int = 3,           # number of harmonics of the travelling wave
+                        seed: int = 0,                # seeds the phases and the noise
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
     """Synthetic latents `Z` `(n, C, H, W)` on a noisy limit cycle and their normalised time `t` `(n,)` in [0, 1].
 
     Frame `i` is a travelling wave of phase `2π·t_i` with `harmonics` harmonics (amplitude `amplitude/k` for the
@@ -158,11 +163,15 @@ def sample_within_groups(loader, groups):
     if not len(valid): raise ValueError(f"no group holds more than time_offset + window = {off + left + right - 1} rows")
     dist.sample_prior = lambda num_samples, offset=None: valid[dist.randint(0, len(valid), (num_samples,))]
 
-def fit_cebra(est: cebra.CEBRA, X: np.ndarray, y: tuple, seed: int, groups=None,
-              callback=lambda step, solver: None) -> float:
-    """Train the unfitted `est` on features `X` `(N, D)` and the label arrays `y` (from `check_labels`) as `est.fit`
-    does, with its samplers re-seeded from `seed` (`seed_sampling`) and, given `groups` `(N,)`, positives drawn within
-    a group (`sample_within_groups`); `callback(step, solver)` runs after every step. Returns the training seconds.
+def fit_cebra(est: cebra.CEBRA,                        # an unfitted estimator, e.g. `cebra.CEBRA(**cebra_params(...))`
+              X: np.ndarray,                          # features `(N, D)` float32
+              y: tuple,                               # label arrays for CEBRA, as returned by `check_labels`
+              seed: int,                              # seeds CEBRA's samplers
+              groups=None,                            # `(N,)` group of every row: positives within one group
+              callback=lambda step, solver: None,     # called after every training step
+             ) -> float:                              # seconds spent training
+    """Train `est` as `est.fit(X, *y)` does, with its samplers re-seeded from `seed` (`seed_sampling`) and, given
+    `groups`, positives drawn within a group (`sample_within_groups`).
 
     The one place condaclarid uses CEBRA's private API, checked against CEBRA 0.6.1 (`cebra>=0.6,<0.7` is pinned):
     `CEBRA._prepare_fit` builds the solver and data loader without training, and `partial_fit` trains from the

@@ -9,9 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
+with warnings.catch_warnings():  # before accelerate/diffusers import it: no 'IProgress not found' without ipywidgets
+    warnings.filterwarnings('ignore', 'IProgress not found')
+    importlib.import_module('tqdm.auto')
+
 import numpy as np
 import torch
-from tqdm import TqdmWarning, tqdm
+from tqdm import tqdm
 
 # %% auto #0
 __all__ = ['seed_everything', 'get_device', 'check_array', 'check_same_length', 'as_numpy', 'progress', 'torch_threads',
@@ -62,10 +66,6 @@ def as_numpy(x, dtype=np.float64) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 # %% ../nbs/00_core.ipynb #3cd201c2
-with warnings.catch_warnings():     # diffusers/accelerate's `tqdm.auto`: no "IProgress not found" without ipywidgets
-    warnings.filterwarnings('ignore', 'IProgress not found', TqdmWarning)
-    importlib.import_module('tqdm.auto')
-
 def progress(iterable=None, desc: str | None = None, quiet: bool | None = None, **kwargs):
     "A tqdm progress bar over `iterable`, silenced by `quiet` or the `CONDACLARID_QUIET` environment variable."
     if quiet is None: quiet = os.environ.get('CONDACLARID_QUIET', '') not in ('', '0')

@@ -14,17 +14,25 @@ import numpy as np
 import torch
 from cebra.distributions import TimeContrastive
 from cebra.distributions.base import HasGenerator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 
 from .core import *
 
 # %% auto #0
 __all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConfig', 'as_features', 'check_labels',
-           'cebra_params', 'seed_sampling', 'sample_within_groups', 'ContrastiveEmbedder', 'cached_embedder']
+           'cebra_params', 'seed_sampling', 'sample_within_groups', 'fit_cebra', 'ContrastiveEmbedder',
+           'cached_embedder']
 
 # %% ../nbs/20_contrastive.ipynb #cfc35a1b
-def limit_cycle_latents(n: int = 500, shape: tuple = (3, 32, 32), amplitude: float = 0.2, noise: float = 1.0,
-                        harmonics: int = 3, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def limit_cycle_latents(n: int = 500,                 # frames, one loop over t in [0, 1]
+                        shape: tuple = (3, 32, 32),   # `(C, H, W)` of one latent
+                        amplitude: float = 0.2,       # amplitude of the first harmonic of the wave
+                        noise: float = 1.0,           # std of the i.i.d. Gaussian noise added to every entry
+                        harmonics: int = 3,           # number of harmonics of the travelling wave
+                        seed: int = 0,                # seeds the phases and the noise
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
     """Synthetic latents `Z` `(n, C, H, W)` on a noisy limit cycle and their normalised time `t` `(n,)` in [0, 1].
 
     Frame `i` is a travelling wave of phase `2π·t_i` with `harmonics` harmonics (amplitude `amplitude/k` for the
@@ -75,7 +83,7 @@ class EmbedConfig:
 # %% ../nbs/20_contrastive.ipynb #19c22ac7
 def as_features(Z, name: str = 'Z') -> np.ndarray:
     "Latents `(N, D)`, `(N, H, W)` or `(N, C, H, W)` (array or tensor) as a finite float32 matrix `(N, D)`."
-    Z = Z.detach().cpu().numpy() if torch.is_tensor(Z) else np.asarray(Z)
+    Z = as_numpy(Z, None)
     check_array(Z, name, ndim=(2, 3, 4))
     if len(Z) < 2: raise ValueError(f"{name} needs at least 2 rows (samples), got shape {Z.shape}")
     return np.ascontiguousarray(Z.reshape(len(Z), -1), dtype=np.float32)
@@ -94,7 +102,7 @@ def check_labels(labels, conditional: str, n: int, time_offsets: int = 1) -> tup
         if conditional == 'time': return ()
         raise ValueError(f"conditional={conditional!r} draws positives from the labels, but labels is None; CEBRA would "
                          "silently fall back to time-contrastive learning. Pass labels, or use conditional='time'.")
-    y = labels.detach().cpu().numpy() if torch.is_tensor(labels) else np.asarray(labels)
+    y = as_numpy(labels, None)
     check_array(y, 'labels', ndim=(1, 2))
     check_same_length(Z=np.empty(n), labels=y)
     integer, floating = np.issubdtype(y.dtype, np.integer), np.issubdtype(y.dtype, np.floating)
@@ -155,16 +163,38 @@ def sample_within_groups(loader, groups):
     if not len(valid): raise ValueError(f"no group holds more than time_offset + window = {off + left + right - 1} rows")
     dist.sample_prior = lambda num_samples, offset=None: valid[dist.randint(0, len(valid), (num_samples,))]
 
+def fit_cebra(est: cebra.CEBRA,                        # an unfitted estimator, e.g. `cebra.CEBRA(**cebra_params(...))`
+              X: np.ndarray,                          # features `(N, D)` float32
+              y: tuple,                               # label arrays for CEBRA, as returned by `check_labels`
+              seed: int,                              # seeds CEBRA's samplers
+              groups=None,                            # `(N,)` group of every row: positives within one group
+              callback=lambda step, solver: None,     # called after every training step
+             ) -> float:                              # seconds spent training
+    """Train `est` as `est.fit(X, *y)` does, with its samplers re-seeded from `seed` (`seed_sampling`) and, given
+    `groups`, positives drawn within a group (`sample_within_groups`).
+
+    The one place condaclarid uses CEBRA's private API, checked against CEBRA 0.6.1 (`cebra>=0.6,<0.7` is pinned):
+    `CEBRA._prepare_fit` builds the solver and data loader without training, and `partial_fit` trains from the
+    `state_` it finds there; `CEBRA.fit` does both at once and deletes `state_` afterwards, as we do."""
+    est.state_ = est._prepare_fit(X, *y)
+    seed_sampling(est.state_[2], seed)
+    if groups is not None: sample_within_groups(est.state_[2], groups)
+    t0 = time.perf_counter()
+    est.partial_fit(X, *y, callback=callback, callback_frequency=1)
+    seconds = time.perf_counter() - t0
+    del est.state_
+    return seconds
+
 # %% ../nbs/20_contrastive.ipynb #60583cde
-class ContrastiveEmbedder:
+class ContrastiveEmbedder(TransformerMixin, BaseEstimator):
     "CEBRA embedding Z `(N, D)` or `(N, C, H, W)` → C `(N, d)` with ConDA's settings and guards; see `EmbedConfig`."
-    def __init__(self, config: EmbedConfig | None = None): self.config = config or EmbedConfig()
+    def __init__(self, config: EmbedConfig | None = None): self.config = config
 
     def fit(self, Z, labels=None, quiet: bool | None = None, groups=None) -> 'ContrastiveEmbedder':
         """Fit on latents `Z` `(N, ...)` in temporal order and `labels` (None, float `(N,)`/`(N, k)` or int `(N,)`).
         With `groups` `(N,)` (the simulation or session of every row; time-contrastive only), positive pairs are drawn
         within one group, never across the seam between two concatenated sequences."""
-        cfg, X = self.config, as_features(Z)
+        cfg, X = EmbedConfig() if self.config is None else self.config, as_features(Z)
         y = check_labels(labels, cfg.conditional, len(X), cfg.time_offsets)
         if groups is not None:
             if cfg.conditional != 'time':
@@ -176,15 +206,9 @@ class ContrastiveEmbedder:
         with torch_threads(cfg.num_threads):
             seed_everything(cfg.seed)
             est = cebra.CEBRA(**cebra_params(cfg, len(X)))
-            est.state_ = est._prepare_fit(X, *y)          # what CEBRA.fit does, with the samplers re-seeded in between
-            seed_sampling(est.state_[2], cfg.seed)
-            if groups is not None: sample_within_groups(est.state_[2], groups)
-            t0 = time.perf_counter()
-            est.partial_fit(X, *y, callback=lambda step, solver: bar.update(1), callback_frequency=1)
-            self.fit_seconds_ = time.perf_counter() - t0
-            del est.state_
+            self.fit_seconds_ = fit_cebra(est, X, y, cfg.seed, groups, callback=lambda step, solver: bar.update(1))
         bar.close()
-        self.cebra_, self.n_features_ = est, X.shape[1]
+        self.cebra_, self.n_features_, self.config_ = est, X.shape[1], cfg
         return self
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
@@ -194,23 +218,19 @@ class ContrastiveEmbedder:
         """The embedding C `(N, d)` float32 of latents `Z` `(N, ...)` with as many features as at fit time. With
         `groups` `(N,)` (the simulation or session of every row), each group is transformed as its own sequence, so
         an encoder that sees several consecutive rows (`offset10-...`) never mixes rows of different groups."""
-        if not hasattr(self, 'cebra_'): raise ValueError("this ContrastiveEmbedder is not fitted yet: call fit(Z, labels) first")
+        check_is_fitted(self, 'cebra_')
         X = as_features(Z)
         if X.shape[1] != self.n_features_:
             raise ValueError(f"Z has {X.shape[1]} features per sample, but the embedder was fitted on {self.n_features_}")
         X = self._scale(X)
         groups = np.zeros(len(X), int) if groups is None else np.asarray(groups)
         check_same_length(Z=X, groups=groups)
-        C = np.empty((len(X), self.config.output_dimension), np.float32)
-        with torch_threads(self.config.num_threads):
+        C = np.empty((len(X), self.config_.output_dimension), np.float32)
+        with torch_threads(self.config_.num_threads):
             for g in np.unique(groups):
                 rows = np.flatnonzero(groups == g)
                 C[rows] = self.cebra_.transform(X[rows])
         return C
-
-    def fit_transform(self, Z, labels=None, quiet: bool | None = None) -> np.ndarray:
-        "`fit(Z, labels)` then `transform(Z)`."
-        return self.fit(Z, labels, quiet).transform(Z)
 
     @property
     def loss_(self) -> np.ndarray:
@@ -224,13 +244,13 @@ def _save_embedder(emb: ContrastiveEmbedder, folder: Path):
     try: emb.cebra_.save(str(folder/'cebra.pt'))
     finally: emb.cebra_.to(device)
     if emb.scaler_ is not None: np.savez(folder/'scaler.npz', mean=emb.scaler_.mean_, scale=emb.scaler_.scale_)
-    write_json({'config': config_dict(emb.config), 'cebra_version': cebra.__version__,
+    write_json({'config': config_dict(emb.config_), 'cebra_version': cebra.__version__,
                 'n_features': emb.n_features_, 'fit_seconds': emb.fit_seconds_}, folder/'embedder.json')
 
 @patch
 def save(self: ContrastiveEmbedder, path: str | Path) -> Path:
     "Write the fitted embedder to the folder `path` (atomically); return `path`."
-    if not hasattr(self, 'cebra_'): raise ValueError("cannot save an embedder that is not fitted")
+    check_is_fitted(self, 'cebra_')
     with atomic_path(path, is_dir=True) as tmp:
         tmp.mkdir(exist_ok=True); _save_embedder(self, tmp)
     return Path(path)
@@ -248,7 +268,7 @@ def load(cls: ContrastiveEmbedder, path: str | Path, device: str | None = None,
                "CEBRA models are not portable across versions. Refit, or install that CEBRA version.")
         if not allow_version_mismatch: raise ValueError(msg)
         warnings.warn(msg)
-    emb = cls(EmbedConfig(**meta['config']))
+    emb = cls(EmbedConfig(**meta['config'])); emb.config_ = emb.config
     emb.cebra_ = cebra.CEBRA.load(str(path/'cebra.pt'), map_location='cpu').to(str(get_device(device or emb.config.device)))
     emb.n_features_, emb.fit_seconds_, emb.scaler_ = meta['n_features'], meta['fit_seconds'], None
     if (path/'scaler.npz').exists():

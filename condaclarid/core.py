@@ -4,10 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #296d95bc
 from __future__ import annotations
-import dataclasses, hashlib, json, os, random, shutil, tempfile, time, platform
+import dataclasses, hashlib, importlib, json, os, random, shutil, tempfile, time, platform, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
+
+with warnings.catch_warnings():  # before accelerate/diffusers import it: no 'IProgress not found' without ipywidgets
+    warnings.filterwarnings('ignore', 'IProgress not found')
+    importlib.import_module('tqdm.auto')
 
 import numpy as np
 import torch
@@ -17,8 +21,8 @@ from tqdm import tqdm
 
 # %% auto #0
 __all__ = ['is_main_process', 'process_share', 'map_over_processes', 'seed_everything', 'get_device', 'check_array',
-           'check_same_length', 'progress', 'torch_threads', 'config_dict', 'library_versions', 'config_hash',
-           'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
+           'check_same_length', 'as_numpy', 'progress', 'torch_threads', 'config_dict', 'library_versions',
+           'config_hash', 'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
 
 # %% ../nbs/00_core.ipynb #f20cacb9
 _split_depth = [0]  # > 0 while a process works on its share of a split batch
@@ -103,6 +107,13 @@ def check_same_length(**arrays):
     lens = {k: len(v) for k, v in arrays.items()}
     if len(set(lens.values())) > 1: raise ValueError(f"these must have the same number of rows: {lens}")
 
+# %% ../nbs/00_core.ipynb #db38b1c5
+def as_numpy(x, dtype=np.float64) -> np.ndarray:
+    """`x` (array, tensor on any device with or without gradient, or nested list) as a NumPy array of `dtype`
+    (`None`: keep `x`'s own dtype). The one conversion from tensors the package uses."""
+    if torch.is_tensor(x): x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=dtype)
+
 # %% ../nbs/00_core.ipynb #3cd201c2
 def progress(iterable=None, desc: str | None = None, quiet: bool | None = None, **kwargs):
     """A tqdm progress bar over `iterable`, silenced by `quiet` or the `CONDACLARID_QUIET` environment variable (when
@@ -152,8 +163,7 @@ def array_fingerprint(*arrays) -> str:
     "SHA-256 of the shapes, dtypes and bytes of `arrays` (arrays, tensors or None): the cache key of data."
     h = hashlib.sha256()
     for a in arrays:
-        a = a.detach().cpu().numpy() if torch.is_tensor(a) else a
-        a = np.ascontiguousarray(a) if a is not None else np.empty(0)
+        a = np.ascontiguousarray(as_numpy(a, None)) if a is not None else np.empty(0)
         h.update(f'{a.shape}{a.dtype}'.encode()); h.update(a.tobytes())
     return h.hexdigest()[:16]
 

@@ -12,13 +12,17 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.neighbors import KNeighborsRegressor
+from sklearn.utils.validation import check_is_fitted
 
-from .core import atomic_path, check_array, check_same_length, get_device, progress
-from .metrics import as_numpy, latent_rmse
+from .core import as_numpy, atomic_path, check_array, check_same_length, get_device, progress
+from .metrics import latent_rmse
 
 # %% auto #0
-__all__ = ['noisy_helix', 'random_smooth_map', 'Lifter', 'KNNLifter', 'select_k', 'MLPLifterConfig', 'MLPLifter', 'load_lifter']
+__all__ = ['noisy_helix', 'random_smooth_map', 'Lifter', 'KNNLifter', 'knn_training_data', 'select_k', 'MLPLifterConfig',
+           'MLPLifter', 'load_lifter']
 
 # %% ../nbs/21_lifting.ipynb #ea9b47e5
 def noisy_helix(n: int = 200, turns: float = 2.0, noise: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +43,7 @@ def random_smooth_map(d_in: int, d_out: int, lengthscale: float = 1.0, seed: int
     return f
 
 # %% ../nbs/21_lifting.ipynb #8e0b95e9
-class Lifter:
+class Lifter(RegressorMixin, BaseEstimator):
     "Base class of decoders from embeddings C `(N, d)` to latents Z `(N, ...)`; subclasses define `_fit`, `_predict`."
     kind = None
     def fit(self, C, Z):
@@ -54,14 +58,19 @@ class Lifter:
 
     def predict(self, C):
         "Latents `(M, ...)` (shaped like the training Z, a tensor if it was one) for embeddings `C` `(M, d)`."
-        if not hasattr(self, 'd_'): raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit(C, Z) first")
+        check_is_fitted(self)
         C = check_array(as_numpy(C), 'C', ndim=2, shape=(None, self.d_))
         Z = self._predict(C).astype(np.float32).reshape(len(C), *self.z_shape_)
         return torch.from_numpy(Z) if self.z_tensor_ else Z
 
+    def score(self, C, Z, sample_weight=None) -> float:
+        "R² of `predict(C)` against latents `Z` `(M, ...)`, flattened per row and averaged over their entries."
+        flat = lambda v: as_numpy(v).reshape(len(v), -1)
+        return float(r2_score(flat(Z), flat(self.predict(C)), sample_weight=sample_weight))
+
     def save(self, path: str | Path) -> Path:
         "Write the fitted decoder to one file at `path` (atomically); read it back with `load_lifter`."
-        if not hasattr(self, 'd_'): raise ValueError("fit the decoder before saving it")
+        check_is_fitted(self)
         state = {'kind': self.kind, 'z_shape': self.z_shape_, 'z_tensor': self.z_tensor_, 'd': self.d_, **self._state()}
         with atomic_path(path) as tmp: torch.save(state, tmp)
         return Path(path)
@@ -70,25 +79,31 @@ class Lifter:
 class KNNLifter(Lifter):
     "kNN regression from C to Z: the mean (`weights='uniform'`) or inverse-distance mean (`'distance'`) of k neighbours."
     kind = 'knn'
-    def __init__(self, k: int = 5, weights: str = 'uniform'):
-        if not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"k must be a positive int, got {k!r}")
-        if weights not in ('uniform', 'distance'): raise ValueError(f"weights must be 'uniform' or 'distance', got {weights!r}")
-        self.k, self.weights = int(k), weights
-
-    def __repr__(self): return f"KNNLifter(k={self.k}, weights={self.weights!r})"
+    def __init__(self, k: int = 5, weights: str = 'uniform'): self.k, self.weights = k, weights
 
     def _fit(self, C, Z):
+        if not isinstance(self.k, (int, np.integer)) or self.k < 1: raise ValueError(f"k must be a positive int, got {self.k!r}")
+        if self.weights not in ('uniform', 'distance'):
+            raise ValueError(f"weights must be 'uniform' or 'distance', got {self.weights!r}")
         if self.k > len(C):
             raise ValueError(f"k={self.k} neighbours requested but only {len(C)} training points given; lower k")
-        self.knn_ = KNeighborsRegressor(n_neighbors=self.k, weights=self.weights).fit(C, Z)
+        self.knn_ = KNeighborsRegressor(n_neighbors=int(self.k), weights=self.weights).fit(C, Z)
 
     def _predict(self, C, max_block: int = 2**24):
-        rows = max(1, max_block // (self.k * self.knn_._y.shape[1]))
+        rows = max(1, max_block // (self.k * math.prod(self.z_shape_)))
         return np.concatenate([self.knn_.predict(C[i:i + rows]) for i in range(0, len(C), rows)])
 
     def _state(self):
-        return {'k': self.k, 'weights': self.weights,
-                'C': torch.from_numpy(self.knn_._fit_X.copy()), 'Z': torch.from_numpy(self.knn_._y.copy())}
+        C, Z = knn_training_data(self.knn_)
+        return {'k': int(self.k), 'weights': self.weights, 'C': torch.from_numpy(C.copy()), 'Z': torch.from_numpy(Z.copy())}
+
+def knn_training_data(knn: KNeighborsRegressor) -> tuple[np.ndarray, np.ndarray]:
+    """The training inputs `(N, d)` and targets `(N, D)` a fitted `KNeighborsRegressor` keeps (what `save` writes).
+
+    scikit-learn has no public accessor for them: this reads its private `_fit_X` and `_y`, checked against
+    scikit-learn 1.9.1. It is the one place condaclarid uses scikit-learn's private API."""
+    check_is_fitted(knn)
+    return knn._fit_X, knn._y
 
 # %% ../nbs/21_lifting.ipynb #c81b1a19
 def select_k(C_train,                          # `(N, d)` embeddings the decoders are fitted on
@@ -129,12 +144,11 @@ class MLPLifter(Lifter):
     kind = 'mlp'
     def __init__(self, config: MLPLifterConfig = MLPLifterConfig(), device: str | torch.device | None = 'cpu',
                  quiet: bool | None = None):
-        self.config, self.device, self.quiet = config, get_device(device), quiet
-
-    def __repr__(self): return f"MLPLifter({self.config})"
+        self.config, self.device, self.quiet = config, device, quiet
 
     def _fit(self, C, Z):
-        cfg, dev = self.config, self.device
+        cfg, dev = self.config, get_device(self.device)
+        self.device_ = dev
         self.stats_ = {k: torch.from_numpy(v.astype(np.float32)) for k, v in
                        dict(c_mean=C.mean(0), c_std=C.std(0) + 1e-8, z_mean=Z.mean(0), z_std=Z.std(0) + 1e-8).items()}
         with torch.random.fork_rng(devices=[]):
@@ -155,7 +169,7 @@ class MLPLifter(Lifter):
         return (C - s['c_mean']) / s['c_std'], None if Z is None else (Z - s['z_mean']) / s['z_std']
 
     def _predict(self, C):
-        x = torch.from_numpy(self._standardise(C)[0].astype(np.float32)).to(self.device)
+        x = torch.from_numpy(self._standardise(C)[0].astype(np.float32)).to(self.device_)
         with torch.no_grad(): y = self.net_(x).cpu()
         return (y * self.stats_['z_std'] + self.stats_['z_mean']).numpy()
 
@@ -178,6 +192,6 @@ def load_lifter(path: str | Path) -> Lifter:
     else:
         lifter = MLPLifter(MLPLifterConfig(**{**s['config'], 'hidden': tuple(s['config']['hidden'])}))
         lifter.stats_, lifter.net_ = s['stats'], _mlp(s['d'], lifter.config.hidden, math.prod(s['z_shape']))
-        lifter.net_.load_state_dict(s['net']); lifter.net_.eval()
+        lifter.net_.load_state_dict(s['net']); lifter.net_.eval(); lifter.device_ = get_device(lifter.device)
     lifter.z_shape_, lifter.z_tensor_, lifter.d_ = tuple(s['z_shape']), s['z_tensor'], s['d']
     return lifter

@@ -11,11 +11,10 @@ import torch.nn.functional as F
 from sklearn.cluster import KMeans
 from sklearn.metrics import accuracy_score, f1_score, normalized_mutual_info_score, roc_auc_score
 
-from .core import check_array, check_same_length
+from .core import as_numpy, check_array, check_same_length
 
 # %% auto #0
-__all__ = ['to_uint8', 'psnr', 'gaussian_window', 'ssim', 'as_numpy', 'latent_rmse', 'classification_scores', 'kmeans_nmi',
-           'linear_cka']
+__all__ = ['to_uint8', 'psnr', 'gaussian_window', 'ssim', 'latent_rmse', 'classification_scores', 'kmeans_nmi', 'linear_cka']
 
 # %% ../nbs/40_metrics.ipynb #bb6d295b
 def _check_reduction(reduction: str):
@@ -63,10 +62,17 @@ def _blur(x, g):
     return F.conv2d(x, g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
 
 # %% ../nbs/40_metrics.ipynb #a5ab7972
-def ssim(x: torch.Tensor, y: torch.Tensor, reduction: str = 'mean', clamp: bool = False, window: int = 11,
-         sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
-    """Mean SSIM (Wang et al. 2004, Gaussian window) of 8-bit versions of images `x`, `y` `(B, C, H, W)` (float in
-    [-1, 1] or uint8; H, W >= `window`), averaged over valid positions and channels. `reduction='none'` gives `(B,)`."""
+def ssim(x: torch.Tensor,          # images `(B, C, H, W)`, float in [-1, 1] or uint8, with H, W >= `window`
+         y: torch.Tensor,          # images of the same shape and kind as `x`
+         reduction: str = 'mean',  # 'mean': one number; 'none': one per image, `(B,)`
+         clamp: bool = False,      # clip float values outside [-1, 1] (decoder overshoot) instead of raising
+         window: int = 11,         # side of the Gaussian window, in pixels
+         sigma: float = 1.5,       # standard deviation of the Gaussian window, in pixels
+         k1: float = 0.01,         # C1 = (k1·255)², keeps the luminance term stable where both means are near 0
+         k2: float = 0.03,         # C2 = (k2·255)², keeps the contrast-structure term stable on flat patches
+        ) -> torch.Tensor:         # float64 SSIM, a scalar or `(B,)`
+    """Mean SSIM (Wang et al. 2004, Gaussian window) of 8-bit versions of images `x` and `y`, averaged over valid
+    positions and channels."""
     _check_reduction(reduction)
     a, b = _image_pair(x, y, clamp)
     if min(a.shape[-2:]) < window:
@@ -81,11 +87,6 @@ def ssim(x: torch.Tensor, y: torch.Tensor, reduction: str = 'mean', clamp: bool 
     return out if reduction == 'none' else out.mean()
 
 # %% ../nbs/40_metrics.ipynb #aa894542
-def as_numpy(x, dtype=np.float64) -> np.ndarray:
-    "`x` (array, tensor on any device with or without gradient, or nested list) as a NumPy array of `dtype`."
-    if torch.is_tensor(x): x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=dtype)
-
 def latent_rmse(z, z_hat) -> float:
     "sqrt(mean_i ||z_i - z_hat_i||^2) over latents `z`, `z_hat` `(N, ...)` (arrays or tensors), flattened per row."
     z, z_hat = (check_array(as_numpy(v), name) for v, name in ((z, 'z'), (z_hat, 'z_hat')))

@@ -181,7 +181,13 @@ def image_grid(rows: dict,                  # `{row name: images}`: `(n, 3, H, W
     return fig, axes
 
 # %% ../nbs/50_reproduce.ipynb #e6ce7f3b
-def record(out_dir: str | Path, nb_id: str, quantity: str, ours: float, paper=None, note: str = '') -> dict:
+def record(out_dir: str | Path,  # the profile's output folder, where `<nb_id>.results.json` lives
+           nb_id: str,           # id of the paper notebook the number belongs to
+           quantity: str,        # what the number is; recording the same quantity again replaces it
+           ours: float,          # the reproduced value; NaN and infinity are refused
+           paper=None,           # the paper's value: a number, a text such as '0.073 (ImageNet-9)', or None
+           note: str = '',       # a short remark shown beside the numbers in REPORT.md
+          ) -> dict:             # the row written: `quantity`, `ours`, `paper`, `note`
     "Add (or replace) the reproduced number `quantity` of notebook `nb_id` in `out_dir/<nb_id>.results.json`."
     if not math.isfinite(ours := float(ours)): raise ValueError(f"{nb_id}: {quantity!r} is {ours}, not a finite number")
     path = Path(out_dir)/f'{nb_id}.results.json'
@@ -331,8 +337,13 @@ def _running_cell(executed: Path) -> int | None:
                if c.get('metadata', {}).get('papermill', {}).get('start_time')]
     return started[-1] if started else None
 
-def run_notebook(nb: PaperNotebook, profile: Profile, out_dir: Path, force: bool = False,
-                 kernel: str | None = None, quiet: bool = False) -> dict:
+def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
+                 profile: Profile,           # the profile whose sizes it is run at
+                 out_dir: Path,              # the profile's output folder: executed notebook, outputs, stamp
+                 force: bool = False,        # run even when the stamp says the outputs are up to date
+                 kernel: str | None = None,  # Jupyter kernel name (None: `default_kernel()`)
+                 quiet: bool = False,        # no papermill progress bar
+                ) -> dict:                   # the run's record, as written to `out_dir/.stamps/<id>.json`
     """Execute `nb` with papermill into `out_dir`; return a record with status, seconds, finish time and any error.
     A run fails if the notebook raises, its kernel dies, it misses a declared output or (a paper notebook) it records
     no number."""

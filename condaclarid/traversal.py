@@ -12,11 +12,12 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial.distance import cdist
 from scipy.special import softmax
 from scipy.stats import gaussian_kde
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils.validation import check_is_fitted
 
-from .core import check_array, check_same_length
-from .metrics import as_numpy
+from .core import as_numpy, check_array, check_same_length
 
 # %% auto #0
 __all__ = ['check_trajectory', 'spline_interpolate', 'finite_differences', 'taylor_forecast', 'rolling_forecast', 'mean_shift',
@@ -116,8 +117,9 @@ def mean_shift(kde: gaussian_kde, C, steps: int = 1, tol: float = 0.0) -> np.nda
         if done: break
     return C
 
-class KDEClassTransfer:
-    "Per-class Gaussian KDEs in C, their density peaks, and transfer of points between classes (see above)."
+class KDEClassTransfer(BaseEstimator):
+    """Per-class Gaussian KDEs in C, their density peaks, and transfer of points between classes (see above). A
+    scikit-learn estimator: `get_params`, `set_params`, `clone`; `NotFittedError` before `fit`."""
     def __init__(self, bw_method=None, max_iter: int = 500):
         self.bw_method, self.max_iter = bw_method, max_iter
 
@@ -139,15 +141,12 @@ class KDEClassTransfer:
         return mean_shift(kde, start[None], self.max_iter, tol=1e-10 * scale)[0]
 
     def _kde(self, label):
-        self._check_fitted()
+        check_is_fitted(self)
         if label not in self.kdes_: raise ValueError(f"unknown class {label!r}; fitted classes: {self.classes_.tolist()}")
         return self.kdes_[label]
 
-    def _check_fitted(self):
-        if not hasattr(self, 'kdes_'): raise ValueError("this KDEClassTransfer is not fitted: call fit(C, labels) first")
-
     def _points(self, C):
-        self._check_fitted()
+        check_is_fitted(self)
         return check_array(as_numpy(C), 'C', ndim=2, shape=(None, self.d_))
 
     def log_density(self, C, label) -> np.ndarray:
@@ -199,15 +198,16 @@ def graph_path(nodes, start: int, end: int, n_neighbors: int = 5) -> np.ndarray:
     return np.array(path[::-1])
 
 # %% ../nbs/22_traversal.ipynb #6b52ea8d
-class MatchedTimeTransfer:
-    """Class transfer to the target class's density peak at the source's own time, along the data (see above)."""
+class MatchedTimeTransfer(BaseEstimator):
+    """Class transfer to the target class's density peak at the source's own time, along the data (see above). A
+    scikit-learn estimator: `get_params`, `set_params`, `clone`; `NotFittedError` before `fit`."""
     def __init__(self, time_bandwidth: float, n_neighbors: int = 5, bw_method=None, max_iter: int = 500):
-        if not time_bandwidth > 0: raise ValueError(f"time_bandwidth must be positive, got {time_bandwidth}")
         self.time_bandwidth, self.n_neighbors, self.bw_method, self.max_iter = time_bandwidth, n_neighbors, bw_method, max_iter
 
     def fit(self, C, labels, time, eligible=None):
         """Keep embeddings `C` `(N, d)`, integer `labels` `(N,)`, time labels `time` `(N,)`, and which frames may be
         targets: `eligible` `(N,)` bool (default all; e.g. only the frames after the classes separate)."""
+        if not self.time_bandwidth > 0: raise ValueError(f"time_bandwidth must be positive, got {self.time_bandwidth}")
         C = check_array(as_numpy(C), 'C', ndim=2); labels = check_array(as_numpy(labels, np.int64), 'labels', ndim=1)
         time = check_array(as_numpy(time), 'time', ndim=1)
         eligible = np.ones(len(C), bool) if eligible is None else np.asarray(as_numpy(eligible), bool)
@@ -216,16 +216,13 @@ class MatchedTimeTransfer:
         self.classes_, self.d_ = np.unique(labels), C.shape[1]
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, 'C_'): raise ValueError("this MatchedTimeTransfer is not fitted: call fit(C, labels, time) first")
-
     def _points(self, C):
-        self._check_fitted()
+        check_is_fitted(self)
         return check_array(as_numpy(C), 'C', ndim=2, shape=(None, self.d_))
 
     def _support(self, target, t: float) -> tuple[np.ndarray, np.ndarray]:
         "Indices and time weights of the frames that make class `target`'s density at time `t`."
-        self._check_fitted()
+        check_is_fitted(self)
         if target not in self.classes_: raise ValueError(f"unknown class {target!r}; fitted classes: {self.classes_.tolist()}")
         u = (self.time_ - t) / self.time_bandwidth
         use = np.flatnonzero((self.labels_ == target) & self.eligible_ & (np.abs(u) <= 3 + 1e-9))

@@ -75,8 +75,13 @@ def animals_teacher(cfg: CanonicalConfig, device=None, quiet: bool | None = None
 # %% ../nbs/33_canonical.ipynb #ebea08be
 JUDGE_TARGETS = ('class', 'family')
 
-def judge(cfg: CanonicalConfig, target: str = 'class', variant: str = 'Original', cue: bool = True, device=None,
-          quiet: bool | None = None) -> PreActResNet:
+def judge(cfg: CanonicalConfig,       # the experiment's sizes; `cfg.judge` is the judge's recipe
+          target: str = 'class',      # what it classifies: 'class' or background 'family'
+          variant: str = 'Original',  # Backgrounds-Challenge variant it is trained on ('Original': the plain images)
+          cue: bool = True,           # False: train on the control data (`background_bias=0`) instead
+          device=None,                # None: train on a GPU if there is one, return the judge on the CPU
+          quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+         ) -> PreActResNet:           # the classifier, frozen, in eval mode (cached)
     """A classifier of the `target` ('class' or background 'family') trained on the `variant` (a Backgrounds-Challenge
     variant name, default the plain images) of the training split with `cfg.judge` (cached). `cue=False` trains it on
     the control data instead: the same images with `background_bias=0`, where the background says nothing of the class."""
@@ -151,8 +156,15 @@ def teacher_signal(cfg: CanonicalConfig, source: str = 'canonical', fraction: fl
     return TeacherSignal(st['index'][rows], st['features'][source][rows], images[rows], labels[st['index'][rows]])
 
 # %% ../nbs/33_canonical.ipynb #5007ee9c
-def student(cfg: CanonicalConfig, method: str = 'cadistill', source: str = 'canonical', fraction: float | None = None,
-            seed: int = 0, device=None, quiet: bool | None = None, **changes) -> PreActResNet:
+def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.student` is the student's recipe
+            method: str = 'cadistill',      # 'vanilla', 'cadistill', 'fitnet', 'at' or 'rkd'
+            source: str = 'canonical',      # teacher features of 'canonical' samples, 'original' or 'regenerated' images
+            fraction: float | None = None,  # of each class's training images in the signal (None: `cfg.clarep_fraction`)
+            seed: int = 0,                  # seeds the student's weights, batches and augmentations
+            device=None,                    # None: train on a GPU if any, return the student on the CPU
+            quiet: bool | None = None,      # no progress bar (None: `CONDACLARID_QUIET`)
+            **changes,                      # `DistillConfig` fields to override, e.g. `lambda_align=0`
+           ) -> PreActResNet:               # the student, frozen, in eval mode (cached)
     """A student of `cfg.student` trained on the whole training split by `method` ('vanilla', 'cadistill', 'fitnet',
     'at', 'rkd') from the teacher signal of `source` and `fraction`, with `seed` and any `DistillConfig` `changes`
     (e.g. `lambda_align=0` to switch a loss term off); cached."""

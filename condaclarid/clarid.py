@@ -74,13 +74,19 @@ def _ritz(alpha: list, beta: list) -> tuple:
     return torch.linalg.svd(Bm)
 
 # %% ../nbs/30_clarid.ipynb #d54d4fa4
-def matrix_free_svd(f, x: torch.Tensor, n: int = 10, tol: float = 1e-3, max_steps: int | None = None,
-                    start: torch.Tensor | None = None, seed: int = 0) -> TopSingular:
+def matrix_free_svd(f,                                  # maps `(B, C, H, W)` to `(B, F)`, row b depending only on image b
+                    x: torch.Tensor,                    # where the Jacobians are taken, `(B, C, H, W)`; D = C·H·W
+                    n: int = 10,                        # singular pairs per image, in [1, min(D, F)]
+                    tol: float = 1e-3,                  # stop when every residual < `tol` · largest singular value
+                    max_steps: int | None = None,       # Lanczos steps at most, >= `n` (None: 20 n); capped at min(D, F)
+                    start: torch.Tensor | None = None,  # start vectors `(B, D)` (None: Gaussian from `seed`)
+                    seed: int = 0,                      # seeds the start vectors and the restarts after a breakdown
+                   ) -> TopSingular:                    # `S` `(B, n)`, `V` `(B, n, C, H, W)`, products, residuals
     """Top-`n` singular values and right singular vectors of the Jacobian of `f` at `x` `(B, C, H, W)`, per image, by
     Golub–Kahan–Lanczos bidiagonalisation with full reorthogonalisation. `f` maps `(B, C, H, W)` to `(B, F)`, each
     row depending only on its own image. Stops when all top-`n` residuals are below `tol` times the largest
     singular value, or after `max_steps` steps (default 20 n; at most min(D, F)); each step is one JVP and one VJP
-    per image. `start` `(B, D)`: start vectors (default: Gaussian from `seed`)."""
+    per image."""
     B, shape = len(x), x.shape[1:]
     D = shape.numel()
     out, pullback = torch.func.vjp(f, x)  # one forward pass; the pullback is reused for every VJP
@@ -144,9 +150,17 @@ def dense_jacobian_svd(f, x: torch.Tensor, n: int = 10, chunk_size: int = 128) -
                        torch.zeros(len(x)))
 
 # %% ../nbs/30_clarid.ipynb #4c6c0288
-def jacobian_svd(den: Denoiser, x_t: torch.Tensor, t: int, y: torch.Tensor | None, layer: str | None = None,
-                 n: int = 10, tol: float = 1e-3, max_steps: int | None = None, start: torch.Tensor | None = None,
-                 seed: int = 0) -> TopSingular:
+def jacobian_svd(den: Denoiser,                      # the denoiser whose features are differentiated
+                 x_t: torch.Tensor,                  # noisy latents `(B, C, H, W)` at timestep `t`
+                 t: int,                             # the timestep, in [0, T-1]
+                 y: torch.Tensor | None,             # `(B,)` int64, `(B, D)` float, or None (unconditional)
+                 layer: str | None = None,           # feature layer; None: `default_feature_layer`
+                 n: int = 10,                        # singular pairs per image, in [1, C·H·W]
+                 tol: float = 1e-3,                  # relative residual at which the Lanczos iteration stops
+                 max_steps: int | None = None,       # Lanczos steps at most (None: 20 n)
+                 start: torch.Tensor | None = None,  # start vectors `(B, C·H·W)` (None: Gaussian from `seed`)
+                 seed: int = 0,                      # seeds the start vectors
+                ) -> TopSingular:                    # `S` `(B, n)` descending, `V` `(B, n, C, H, W)` orthonormal
     """Top-`n` singular values `(B, n)` and right singular vectors `(B, n, C, H, W)` of J = ∂f/∂x_t, f the features of
     `layer` (default `default_feature_layer`) of `den` at noisy latents `x_t` `(B, C, H, W)`, timestep `t` (int) and
     labels `y`, matrix-free (see `matrix_free_svd` for `tol`, `max_steps`, `start`, `seed`)."""
@@ -294,9 +308,15 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
 
 # %% ../nbs/30_clarid.ipynb #b7f9d2c7
 @torch.no_grad()
-def canonical_features(den: Denoiser, images: torch.Tensor, labels: torch.Tensor | None = None, t_r: float = 0.1,
-                       layer: str | None = None, num_steps: int = 50, batch_size: int = 64,
-                       quiet: bool | None = None) -> torch.Tensor:
+def canonical_features(den: Denoiser,                       # the diffusion model whose features are read
+                       images: torch.Tensor,                # `(N, C, H, W)` in [-1, 1]
+                       labels: torch.Tensor | None = None,  # `(N,)` classes or the model's condition; None: null class
+                       t_r: float = 0.1,                    # fraction of T in (0, 1), snapped to the `num_steps` grid
+                       layer: str | None = None,            # feature layer; None: `default_feature_layer`
+                       num_steps: int = 50,                 # DDIM steps over the full [0, T-1] grid
+                       batch_size: int = 64,                # images per network call
+                       quiet: bool | None = None,           # no progress bar (None: `CONDACLARID_QUIET`)
+                      ) -> torch.Tensor:                    # features `(N, ...)` of `layer`, on the CPU
     """Features `(N, ...)` (CPU) of `layer` (default `default_feature_layer`) of `images` `(N, C, H, W)` in [-1, 1] at
     t_r * T (snapped to the `num_steps` grid), reached by DDIM inversion. `labels` None: the null class (no label
     information in the features); else `(N,)` class labels (or what the model's condition takes)."""
@@ -319,8 +339,15 @@ def canonical_features(den: Denoiser, images: torch.Tensor, labels: torch.Tensor
 
 # %% ../nbs/30_clarid.ipynb #f7a03c74
 @torch.no_grad()
-def two_stage_sample(den: Denoiser, noise: torch.Tensor, labels: torch.Tensor, t_e: float = 0.8, guidance: float = 1.0,
-                     num_steps: int = 50, batch_size: int = 64, quiet: bool | None = None) -> torch.Tensor:
+def two_stage_sample(den: Denoiser,              # a class-conditional model with a trained null class
+                     noise: torch.Tensor,        # starting latents `(N, C, h, w)` at T-1
+                     labels: torch.Tensor,       # `(N,)` int64 classes for the conditional stage
+                     t_e: float = 0.8,           # switch time, a fraction of T in (0, 1), snapped to the grid
+                     guidance: float = 1.0,      # classifier-free guidance weight of the conditional stage (1: none)
+                     num_steps: int = 50,        # DDIM steps over the full [0, T-1] grid
+                     batch_size: int = 64,       # latents per network call
+                     quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+                    ) -> torch.Tensor:           # images `(N, C_img, H, W)` in [-1, 1], on the CPU
     """Images `(N, C_img, H, W)` in [-1, 1] from `noise` `(N, C, h, w)` at T-1: unconditional DDIM (null class) down to
     t_e * T (snapped to the `num_steps` grid), then class-conditional DDIM on `labels` `(N,)` with `guidance` to 0."""
     check_array(noise, 'noise', ndim=4, shape=(None, *den.latent_shape))

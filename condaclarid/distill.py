@@ -371,13 +371,20 @@ def _check_training_data(student: PreActResNet, images, labels, teacher: Teacher
     return images, labels
 
 # %% ../nbs/31_distill.ipynb #08757a26
-def fit_student(student: PreActResNet, images, labels, config: DistillConfig, work_dir: str | Path,
-                teacher: TeacherSignal | None = None, device=None, quiet: bool | None = None,
-                on_step: Callable[[int, float], None] | None = None) -> dict:
+def fit_student(student: PreActResNet,                                # the network, trained in place
+                images,                                               # `(N, C, H, W)` in [-1, 1], array or tensor
+                labels,                                               # class labels `(N,)` in [0, `student.num_classes`)
+                config: DistillConfig,                                # method, loss weights, optimiser, steps, seed
+                work_dir: str | Path,                                 # checkpoints go here; the newest is resumed
+                teacher: TeacherSignal | None = None,                 # needed by every method but 'vanilla'
+                device=None,                                          # None: a GPU if there is one
+                quiet: bool | None = None,                            # no progress bar (None: `CONDACLARID_QUIET`)
+                on_step: Callable[[int, float], None] | None = None,  # called as `on_step(step, loss)` after each step
+               ) -> dict:                                             # metadata: loss and its terms per step, seconds
     """Train `student` in place on `images` `(N, C, H, W)` in [-1, 1] with class `labels` `(N,)` by `config.method`,
     with `teacher` (needed by every method but 'vanilla', which ignores it), checkpointing into `work_dir` every
     `config.checkpoint_every` steps and resuming from the newest checkpoint there. Returns training metadata (total
-    loss and each term per step, seconds). `on_step(step, loss)` is called after each step."""
+    loss and each term per step, seconds)."""
     images, labels = _check_training_data(student, images, labels, teacher, config)
     if config.method == 'vanilla': teacher = None
     module = _Distiller(student, config, teacher, images.shape[-1])
@@ -448,8 +455,16 @@ def load_student(path: str | Path, device=None) -> PreActResNet:
     student.metadata = meta
     return student.to(get_device(device or 'cpu')).eval().requires_grad_(False)
 
-def train_student(images, labels, num_classes: int, config: DistillConfig, teacher: TeacherSignal | None = None,
-                  root: str | Path | None = None, device=None, quiet: bool | None = None, force: bool = False) -> PreActResNet:
+def train_student(images,                                # `(N, C, H, W)` in [-1, 1], array or tensor
+                  labels,                                # `(N,)` class labels in [0, num_classes)
+                  num_classes: int,                      # K, the student's outputs
+                  config: DistillConfig,                 # how to train; `width` and `blocks` size the student
+                  teacher: TeacherSignal | None = None,  # the teacher signal; ignored by 'vanilla'
+                  root: str | Path | None = None,        # the artifact cache (default: `core.data_dir()`)
+                  device=None,                           # None: train on a GPU if any, return the student on the CPU
+                  quiet: bool | None = None,             # no progress bar (None: `CONDACLARID_QUIET`)
+                  force: bool = False,                   # retrain even if the student is cached
+                 ) -> PreActResNet:                      # the student, frozen, in eval mode
     """Train (or load from the cache) a `PreActResNet` student of `config.width`/`config.blocks` on `images`
     `(N, C, H, W)` in [-1, 1] with `labels` `(N,)` in [0, num_classes) by `config.method`, with `teacher` (ignored by
     'vanilla'). The student lives in `root/student/<hash>` (`root`: `data_dir()`), keyed by the data, the teacher

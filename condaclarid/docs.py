@@ -60,8 +60,13 @@ def is_allowed(url: str, allowed=('arxiv.org',)) -> bool:
     host = urlsplit(url).hostname or ''
     return any(host == a or host.endswith('.' + a) for a in allowed)
 
-def rewrite_links(page: str, source: str, target: str, pages: dict, root: Path, allowed=('arxiv.org',)
-                 ) -> tuple[str, dict]:
+def rewrite_links(page: str,               # the page's HTML
+                  source: str,             # repository path of the file the page was rendered from
+                  target: str,             # site path the page is published at
+                  pages: dict,             # `{repository path: site path}` of every file that has a page
+                  root: Path,              # the repository, where linked files are looked for
+                  allowed=('arxiv.org',),  # hosts (and their subdomains) whose links are kept
+                 ) -> tuple[str, dict]:    # the rewritten page, and the files to copy `{site path: repository path}`
     """Rewrite the links of `page`, rendered from repository file `source` and published at site path `target`:
     a link to a file that has a page (a key of `pages`, `{repository path: site path}`) goes to that page; one to
     another file of the repository under `root` goes to its copy in `files/` (returned as `{site path: repository

@@ -237,8 +237,16 @@ def _num_classes(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, s
     if spec.method == 'apgd-dlr' and k < 3: raise ValueError(f"APGD-DLR needs at least 3 classes, the model has {k}")
     return k
 
-def attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, name='PGD-20', eps: float = 8/255,
-           seed: int = 0, batch_size: int = 256, device=None, quiet: bool | None = None) -> torch.Tensor:
+def attack(model: nn.Module,           # classifier of [-1, 1] images, returning logits `(B, K)`
+           images: torch.Tensor,       # `(B, C, H, W)` in [-1, 1]
+           labels: torch.Tensor,       # `(B,)` int64 true classes
+           name='PGD-20',              # attack name such as 'PGD-20', 'APGD-CE' or 'CW-inf', or an `AttackSpec`
+           eps: float = 8/255,         # L∞ radius on [0, 1] images (8/255: eight grey levels)
+           seed: int = 0,              # seeds the attack's random start
+           batch_size: int = 256,      # images per attack call
+           device=None,                # where to attack, the model moved there (None: where its parameters are)
+           quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+          ) -> torch.Tensor:           # adversarial images `(B, C, H, W)` in [-1, 1], on the CPU
     """Adversarial versions `(B, C, H, W)` in [-1, 1] (on the CPU) of `images` `(B, C, H, W)` in [-1, 1] with labels `(B,)`, made by
     the attack `name` (a name such as 'PGD-20' or an `AttackSpec`) at L∞ radius `eps` measured on [0, 1] images
     (8/255: eight grey levels). Checked: every image within `eps` of its source and in range. Seeded by `seed`."""
@@ -260,8 +268,16 @@ def attack(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, name='P
     return (torch.cat(out) * 2 - 1).to(images.dtype)
 
 # %% ../nbs/32_robustness.ipynb #423174f0
-def robust_accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, attacks=ATTACKS, eps=(8/255,),
-                    seed: int = 0, batch_size: int = 256, device=None, quiet: bool | None = None) -> pd.DataFrame:
+def robust_accuracy(model: nn.Module,           # classifier of [-1, 1] images, returning logits `(B, K)`
+                    images: torch.Tensor,       # `(B, C, H, W)` in [-1, 1]
+                    labels: torch.Tensor,       # `(B,)` int64 true classes
+                    attacks=ATTACKS,            # names or `AttackSpec`s, or one of them (default: the paper's four)
+                    eps=(8/255,),               # L∞ radii on [0, 1] images, or one radius
+                    seed: int = 0,              # seeds the attacks' random starts
+                    batch_size: int = 256,      # images per network call
+                    device=None,                # where to run, the model moved there (None: where its parameters are)
+                    quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+                   ) -> pd.DataFrame:           # a 'clean' row, then one per attack and radius
     """Accuracy of `model` on `images` `(B, C, H, W)` in [-1, 1] with `labels` `(B,)`: clean, and under each of
     `attacks` (names or `AttackSpec`s) at each radius of `eps` (on [0, 1] images). One row each, in that order, plus a
     'worst-case' row per radius when there are several attacks. Columns: attack, eps, eps_255 (eps in grey levels),
@@ -522,9 +538,16 @@ def corrupt(images: torch.Tensor, name: str, severity: int, seed: int = 0) -> to
     return (torch.from_numpy(out).permute(0, 3, 1, 2).to(images.device, images.dtype) / 127.5 - 1)
 
 # %% ../nbs/32_robustness.ipynb #180aad9a
-def corruption_accuracy(model, images: torch.Tensor, labels: torch.Tensor, corruptions=CORRUPTIONS,
-                        severities=(1, 2, 3, 4, 5), seed: int = 0, batch_size: int = 256, device=None,
-                        quiet: bool | None = None) -> pd.DataFrame:
+def corruption_accuracy(model,                       # an `nn.Module`, or a dict `{name: nn.Module}`
+                        images: torch.Tensor,        # `(B, 3, S, S)`, S = 32 or 64, in [-1, 1]
+                        labels: torch.Tensor,        # `(B,)` int64 true classes
+                        corruptions=CORRUPTIONS,     # names from `CORRUPTIONS`, or one name (default: all fifteen)
+                        severities=(1, 2, 3, 4, 5),  # each in 1..5
+                        seed: int = 0,               # seeds the random corruptions (see `corrupt`)
+                        batch_size: int = 256,       # images per network call
+                        device=None,                 # where to run, models moved there (None: their parameters' device)
+                        quiet: bool | None = None,   # no progress bar (None: `CONDACLARID_QUIET`)
+                       ) -> pd.DataFrame:            # one row per [model,] corruption and severity
     """Accuracy of `model` (an `nn.Module`, or a dict `{name: nn.Module}` evaluated on the same corrupted images) on
     `images` `(B, 3, S, S)` (S = 32 or 64) in [-1, 1] with `labels` `(B,)` under each corruption (names from `CORRUPTIONS`) at
     each severity, made by `corrupt` with `seed`. Rows: [model,] corruption, severity, accuracy, n, exact (False for

@@ -75,8 +75,13 @@ class TrainConfig:
         return make_scheduler(self.beta_schedule, self.beta_start, self.beta_end, self.num_train_timesteps)
 
 # %% ../nbs/11_train.ipynb #81e11908
-def training_batch(data: torch.Tensor, labels: torch.Tensor | None, step: int, config: TrainConfig, null_label: int | None,
-                   num_train_timesteps: int) -> tuple:
+def training_batch(data: torch.Tensor,           # images or latents `(N, C, H, W)`; the batch is on their device
+                   labels: torch.Tensor | None,  # `(N,)` int64 classes, `(N, D)` floats, or None
+                   step: int,                    # the optimiser step the batch is for, from 0
+                   config: TrainConfig,          # gives `batch_size`, `cfg_dropout` and `seed`
+                   null_label: int | None,       # class a dropped label becomes (None: labels are never dropped)
+                   num_train_timesteps: int,     # T: timesteps are drawn uniformly from [0, T-1]
+                  ) -> tuple:                    # `(x0, y, t, noise)`, `config.batch_size` rows each
     """Batch `step` of a run: `(x0 (b, C, H, W), y (b,) or (b, D) or None, t (b,), noise (b, C, H, W))` with
     b = `config.batch_size` rows, on `data`'s device. Depends only on `(config.seed, step)`."""
     seed = int(np.random.SeedSequence([config.seed, step]).generate_state(1)[0])
@@ -161,14 +166,20 @@ def _prepare_data(den: Denoiser, data, labels, device) -> tuple:
     return data, None if labels is None else labels.to(device)
 
 # %% ../nbs/11_train.ipynb #e2bf85f6
-def fit_denoiser(den: Denoiser, data: torch.Tensor, labels: torch.Tensor | None, config: TrainConfig,
-                 work_dir: str | Path, device=None, quiet: bool | None = None,
-                 on_step: Callable[[int, float], None] | None = None) -> dict:
+def fit_denoiser(den: Denoiser,                                        # trained in place; left frozen, with EMA weights
+                 data: torch.Tensor,                                   # images `(N, C, H, W)` in [-1, 1]
+                 labels: torch.Tensor | None,                          # `(N,)` int64, `(N, D)` float, or None
+                 config: TrainConfig,                                  # steps, optimiser, EMA, checkpoints, seed
+                 work_dir: str | Path,                                 # checkpoints go here; the newest is resumed
+                 device=None,                                          # None: a GPU if there is one
+                 quiet: bool | None = None,                            # no progress bar (None: `CONDACLARID_QUIET`)
+                 on_step: Callable[[int, float], None] | None = None,  # called as `on_step(step, loss)` after each step
+                ) -> dict:                                             # metadata: loss history, timings, resume point
     """Train `den` in place on images `data` `(N, C, H, W)` in [-1, 1] with `labels` (`(N,)` int64, `(N, D)` float, or
     None), checkpointing into `work_dir` every `config.checkpoint_every` steps and resuming from the newest checkpoint
     there. Leaves the EMA weights in `den` and returns training metadata (loss history, seconds per step).
-    `on_step(step, loss)` is called after each step. `device` None: a GPU if there is one. Under `accelerate launch`
-    each process trains on its share of every batch, DDP averages the gradients, and the loss is the processes' mean."""
+    Under `accelerate launch` each process trains on its share of every batch, DDP averages the gradients, and the
+    loss is the processes' mean."""
     acc = _accelerator(device, config.mixed_precision)
     if config.batch_size % acc.num_processes:
         raise ValueError(f"batch_size {config.batch_size} must be divisible by the {acc.num_processes} processes")
@@ -206,8 +217,15 @@ def fit_denoiser(den: Denoiser, data: torch.Tensor, labels: torch.Tensor | None,
             'train_config': config_dict(config)}
 
 # %% ../nbs/11_train.ipynb #3c690162
-def train_model(data, labels, model_config: ModelConfig, train_config: TrainConfig, root: str | Path | None = None,
-                device=None, quiet: bool | None = None, force: bool = False) -> Denoiser:
+def train_model(data,                            # images `(N, C, H, W)` in [-1, 1]
+                labels,                          # `(N,)` int64 classes, `(N, D)` floats, or None
+                model_config: ModelConfig,       # the architecture to build
+                train_config: TrainConfig,       # how to train it; its `seed` also seeds the initial weights
+                root: str | Path | None = None,  # the artifact cache (default: `core.data_dir()`)
+                device=None,                     # where to train and return the model (None: a GPU if there is one)
+                quiet: bool | None = None,       # no progress bar (None: `CONDACLARID_QUIET`)
+                force: bool = False,             # retrain even if the model is cached
+               ) -> Denoiser:                    # the EMA model, frozen, in eval mode, on `device`
     """Train (or load from the cache) a denoiser on images `data` `(N, C, H, W)` in [-1, 1] with `labels` (`(N,)`
     int64 classes, `(N, D)` floats, or None). The model lives in `root/model/<hash>` (`root`: `data_dir()`).
     Returns the EMA model, frozen, in eval mode, on `device` (None: a GPU if there is one)."""
@@ -235,8 +253,14 @@ class BackbonePreset:
     inversion_steps: int      # DDIM steps for inversion and rendering
     fixed_point_iters: int    # fixed-point refinements per inversion step (0: plain DDIM)
 
-def backbone_preset(profile: str, sample_size: int = 32, in_channels: int = 3, condition: str = 'none',
-                    num_classes: int = 0, cond_dim: int = 0, vae: str | None = None) -> BackbonePreset:
+def backbone_preset(profile: str,             # 'ci' (tiny, for tests), 'cpu' (small, for a CPU) or 'paper' (the papers' sizes)
+                    sample_size: int = 32,    # height = width of what the denoiser sees (pixels, or VAE latents)
+                    in_channels: int = 3,     # channels of what the denoiser sees (3: RGB pixels; 4: SD-VAE latents)
+                    condition: str = 'none',  # 'class' (int labels), 'continuous' (`(B, D)` floats) or 'none'
+                    num_classes: int = 0,     # K for condition='class'
+                    cond_dim: int = 0,        # D for condition='continuous'
+                    vae: str | None = None,   # local AutoencoderKL folder (latent diffusion); None: pixels
+                   ) -> BackbonePreset:       # the model and training configs, inversion steps, fixed-point iterations
     "The recommended `BackbonePreset` for `profile` ('ci', 'cpu' or 'paper') and inputs `(in_channels, sample_size, sample_size)`."
     common = dict(sample_size=sample_size, in_channels=in_channels, condition=condition, num_classes=num_classes,
                   cond_dim=cond_dim, vae=vae)

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='python -m condaclarid.scale', description='condaclarid jobs on your own images; '
                                  'the same command under `accelerate launch` splits them across processes')
     sub = ap.add_subparsers(dest='command', required=True)
+    paper = ClaridConfig()   # CLARID's defaults, written once there
     p = sub.add_parser('train', help='train (or load from the cache) a denoiser and save it to a folder')
     p.add_argument('data', help='.npz with images (N, C, H, W) in [-1, 1] and optional labels')
     p.add_argument('out', help='model folder to write (Denoiser.save_pretrained)')
@@ -65,9 +66,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument('--device', help='default: this process\'s GPU if there is one')
         if name != 'clarid': p.add_argument('--t', type=int, help='timestep to invert to / sample from (default T-1)')
         if name == 'invert': p.add_argument('--fixed-point-iters', type=int, default=0)
-        p.add_argument('--guidance', type=float, default=4.0 if name == 'clarid' else 1.0)
-    sub.choices['clarid'].add_argument('--t-e', type=float, default=0.8, help='inversion time, a fraction of T')
-    sub.choices['clarid'].add_argument('--n', type=int, default=10, help='candidate directions')
+        p.add_argument('--guidance', type=float, default=paper.guidance if name == 'clarid' else 1.0)
+    sub.choices['clarid'].add_argument('--t-e', type=float, default=paper.t_e, help='inversion time, a fraction of T')
+    sub.choices['clarid'].add_argument('--n', type=int, default=paper.n, help='candidate directions')
     return ap
 
 # %% ../nbs/52_scale.ipynb #201ae78d

@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from .core import *
+from .gates import Gate, verdict
 from .fluid import FluidConfig
 from .contrastive import EmbedConfig
 from .conda import CondaConfig, conda_backbone
@@ -26,11 +27,12 @@ from .distill import DistillConfig, student_preset
 from .canonical import CanonicalConfig
 
 # %% auto #0
-__all__ = ['PROFILES', 'README_FIGURES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table',
-           'to_picture', 'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration',
-           'discover', 'read_tutorial', 'discover_tutorials', 'make_paper_notebook', 'library_fingerprint', 'run_key',
-           'default_kernel', 'run_notebook', 'earlier_record', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock',
-           'run_paper', 'main', 'readme_figures']
+__all__ = ['PROFILES', 'RECORD_KINDS', 'GATE_COLUMNS', 'README_FIGURES', 'Profile', 'get_profile', 'project_root',
+           'default_out_dir', 'save_figure', 'save_table', 'to_picture', 'image_grid', 'record', 'Recorder',
+           'paper_setup', 'PaperNotebook', 'read_declaration', 'discover', 'read_tutorial', 'discover_tutorials',
+           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
+           'write_gates', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'run_paper', 'main',
+           'readme_figures']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -181,6 +183,18 @@ def image_grid(rows: dict,                  # `{row name: images}`: `(n, 3, H, W
     return fig, axes
 
 # %% ../nbs/50_reproduce.ipynb #e6ce7f3b
+RECORD_KINDS = ('results', 'gates', 'claims')   # what a paper notebook records: `<id>.<kind>.json` in its output folder
+
+def _upsert(out_dir: str | Path, nb_id: str, kind: str, key: str, row: dict) -> dict:
+    "Add `row` to `out_dir/<nb_id>.<kind>.json`, or replace in place the row with the same value of `key`; return `row`."
+    path = Path(out_dir)/f'{nb_id}.{kind}.json'
+    rows = json.loads(path.read_text()) if path.exists() else []
+    same = [i for i, r in enumerate(rows) if r[key] == row[key]]
+    if same: rows[same[0]] = row
+    else: rows.append(row)
+    write_json(rows, path)
+    return row
+
 def record(out_dir: str | Path,  # the profile's output folder, where `<nb_id>.results.json` lives
            nb_id: str,           # id of the paper notebook the number belongs to
            quantity: str,        # what the number is; recording the same quantity again replaces it
@@ -190,11 +204,7 @@ def record(out_dir: str | Path,  # the profile's output folder, where `<nb_id>.r
           ) -> dict:             # the row written: `quantity`, `ours`, `paper`, `note`
     "Add (or replace) the reproduced number `quantity` of notebook `nb_id` in `out_dir/<nb_id>.results.json`."
     if not math.isfinite(ours := float(ours)): raise ValueError(f"{nb_id}: {quantity!r} is {ours}, not a finite number")
-    path = Path(out_dir)/f'{nb_id}.results.json'
-    rows = [r for r in (json.loads(path.read_text()) if path.exists() else []) if r['quantity'] != quantity]
-    row = {'quantity': quantity, 'ours': ours, 'paper': paper, 'note': note}
-    write_json(rows + [row], path)
-    return row
+    return _upsert(out_dir, nb_id, 'results', 'quantity', {'quantity': quantity, 'ours': ours, 'paper': paper, 'note': note})
 
 # %% ../nbs/50_reproduce.ipynb #30a5150e
 class Recorder:
@@ -220,6 +230,22 @@ class Recorder:
             raise ValueError(f"{self.id}: {quantity!r} has a declared paper number; do not also pass paper={paper!r}")
         value = self.paper(ref) if ref is not None else self.numbers.get(quantity, paper)
         return record(self.out_dir, self.id, quantity, ours, value, note)
+
+    def gate(self, g: Gate) -> dict:
+        "Record the measured precondition `g` (a `condaclarid.gates.Gate`) in `<id>.gates.json`; the same gate again replaces it."
+        if not isinstance(g, Gate): raise ValueError(f"{self.id}: rec.gate takes a Gate (at_least, at_most, within), got {type(g).__name__}")
+        return _upsert(self.out_dir, self.id, 'gates', 'gate', {'gate': g.name, 'notebook': self.id, 'value': g.value,
+                                                                 'threshold': g.threshold, 'passed': bool(g.passed)})
+
+    def claim(self, claim: str, holds: bool, gates=(), note: str = '') -> str:
+        """Record the paper's `claim` with whether it `holds` on our data and the `Gate`s it rests on (each recorded
+        too) in `<id>.claims.json`; return its verdict (`condaclarid.gates.verdict`)."""
+        gates = list(gates)
+        v = verdict(bool(holds), gates)
+        for g in gates: self.gate(g)
+        _upsert(self.out_dir, self.id, 'claims', 'claim', {'claim': claim, 'notebook': self.id, 'holds': bool(holds),
+                'verdict': v, 'gates': [g.name for g in gates], 'note': note})
+        return v
 
 # %% ../nbs/50_reproduce.ipynb #d4e7a700
 def paper_setup(declaration: dict, profile: str = 'auto', out_dir: str | Path | None = None
@@ -360,7 +386,7 @@ def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
             return {**old, 'status': 'up to date'}
     executed.parent.mkdir(parents=True, exist_ok=True)
     executed.unlink(missing_ok=True)                              # the running cell is read from this run's copy
-    (out_dir/f'{nb.id}.results.json').unlink(missing_ok=True)     # numbers of an earlier version must not linger
+    for kind in RECORD_KINDS: (out_dir/f'{nb.id}.{kind}.json').unlink(missing_ok=True)  # an earlier version's must not linger
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(nb.path), str(executed), parameters=params, kernel_name=kernel or default_kernel(),
@@ -406,9 +432,41 @@ def _failure(r: dict) -> list[str]:
     return [f"**Failed**: `{e['name']}`: {e['message']}",
             f"in cell {e['cell']} of the partially executed notebook `{r['notebook']}`", ''] if e else []
 
+def _read_rows(out_dir: Path, records: list[dict], kind: str) -> list[dict]:
+    "The rows of `<id>.<kind>.json` of each paper notebook in `records`, in their order."
+    paths = [out_dir/f"{r['id']}.{kind}.json" for r in records if r.get('kind') != 'tutorial']
+    return [row for p in paths if p.exists() for row in json.loads(p.read_text())]
+
+GATE_COLUMNS = ('gate', 'notebook', 'value', 'threshold', 'passed')
+
+def write_gates(out_dir: Path, records: list[dict]) -> Path:
+    "Write `out_dir/gates.csv` (columns `gate,notebook,value,threshold,passed`): every gate the notebooks of `records` recorded."
+    df = pd.DataFrame(_read_rows(out_dir, records, 'gates'), columns=list(GATE_COLUMNS))
+    path = out_dir/'gates.csv'
+    with atomic_path(path) as tmp: df.to_csv(tmp, index=False)
+    return path
+
+def _gate_and_claim_tables(out_dir: Path, records: list[dict]) -> list[str]:
+    "The report's 'Gates' and 'Claims' sections, from what the notebooks of `records` recorded."
+    gates, claims = _read_rows(out_dir, records, 'gates'), _read_rows(out_dir, records, 'claims')
+    lines = ['', '## Gates', '', 'Measured preconditions of the claims below (also in `gates.csv`). A claim that rests on a '
+             'failed gate is inconclusive, never "not reproduced".', '']
+    if gates:
+        lines += ['| gate | notebook | value | threshold | passed |', '|---|---|---|---|---|']
+        lines += [f"| {g['gate']} | {g['notebook']} | {_fmt(g['value'])} | {_fmt(g['threshold'])} | {'yes' if g['passed'] else '**no**'} |"
+                  for g in gates]
+    else: lines.append('No notebook recorded a gate.')
+    lines += ['', '## Claims', '']
+    if claims:
+        lines += ['| notebook | claim | verdict | rests on |', '|---|---|---|---|']
+        lines += [f"| {c['notebook']} | {_fmt(c['claim'])} | **{c['verdict']}** | {', '.join(c['gates'])} |" for c in claims]
+    else: lines.append('No notebook recorded a claim.')
+    return lines
+
 def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
     """Write `out_dir/REPORT.md`: each paper notebook's reference, status, time of its run, outputs and numbers beside
-    the paper's, then the tours with their status and time."""
+    the paper's, then the tours with their status and time, every gate and every claim with its verdict; and
+    `out_dir/gates.csv`."""
     tours = [r for r in records if r.get('kind') == 'tutorial']
     records = [r for r in records if r.get('kind') != 'tutorial']
     lines = [f'# Reproduction report — profile `{profile.name}`', '', f'{profile.description}.', '',
@@ -424,7 +482,9 @@ def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
         lines += [f"| {_linked(r)} | {_fmt(r['reproduces'])} | {r['status']} | {_fmt(r.get('seconds'))} | {r.get('finished') or ''} |"
                   for r in tours]
         lines += [''] + [l for r in tours for l in _failure(r)]
-    lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records + tours):.0f} s.\n")
+    lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records + tours):.0f} s.")
+    lines += _gate_and_claim_tables(out_dir, records) + ['']
+    write_gates(out_dir, records)
     for r in records:
         lines += [f"## {r['id']} — {r['paper']}, {r['reproduces']}", '']
         if r['status'] == 'never run':
@@ -436,6 +496,8 @@ def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
             lines += ['', '| quantity | ours | paper | note |', '|---|---|---|---|']
             lines += [f"| {_fmt(x['quantity'])} | {_fmt(x['ours'])} | {_fmt(x['paper'])} | {_fmt(x['note'])} |"
                       for x in json.loads(res.read_text())]
+        claims = _read_rows(out_dir, [r], 'claims')
+        if claims: lines += ['', '| claim | verdict |', '|---|---|'] + [f"| {_fmt(c['claim'])} | **{c['verdict']}** |" for c in claims]
         lines.append('')
     path = out_dir/'REPORT.md'
     with atomic_path(path) as tmp: tmp.write_text('\n'.join(lines))

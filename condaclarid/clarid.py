@@ -103,7 +103,7 @@ def _ritz_residuals(alpha: np.ndarray, beta: np.ndarray, n: int) -> np.ndarray:
 def matrix_free_svd(f,                                  # maps `(B, C, H, W)` to `(B, F)`, row b depending only on image b
                     x: torch.Tensor,                    # where the Jacobians are taken, `(B, C, H, W)`; D = C·H·W
                     n: int = 10,                        # singular pairs per image, in [1, min(D, F)]
-                    tol: float = 1e-5,                  # stop when every residual < `tol` · largest singular value
+                    tol: float = 1e-5,                  # stop when every residual <= `tol` · largest singular value (0: never)
                     max_steps: int | None = None,       # Lanczos steps at most, >= `n` (None: 50 n); capped at min(D, F)
                     start: torch.Tensor | None = None,  # start vectors `(B, D)` (None: Gaussian from `seed`)
                     seed: int = 0,                      # seeds the start vectors and the restarts after a breakdown
@@ -122,7 +122,7 @@ def matrix_free_svd(f,                                  # maps `(B, C, H, W)` to
         raise ValueError(f"n must lie in [1, min(D, F)] = [1, {min(D, F)}] (input dimension D = {D}, features F = {F}), got {n}")
     steps = min(max_steps or 50 * n, D, F)
     if steps < n: raise ValueError(f"max_steps must be at least n = {n}, got {max_steps}")
-    if not tol > 0: raise ValueError(f"tol must be > 0, got {tol}")
+    if not tol >= 0: raise ValueError(f"tol must be >= 0 (0: run all max_steps), got {tol}")
     gen = torch.Generator().manual_seed(seed)
     v = torch.randn(B, D, generator=gen, dtype=torch.float64) if start is None else start.detach().double().cpu()
     check_array(v, 'start', ndim=2, shape=(B, D))
@@ -243,20 +243,23 @@ def elbow_k(sigma: torch.Tensor, atol: float = 1e-9) -> torch.Tensor:
     return (dist >= best - atol).long().argmax(1) + 1
 
 # %% ../nbs/30_clarid.ipynb #16aa56b9
-def spectrum_diagnostic(sigma: torch.Tensor,   # `(B, n)` singular values, each row in decreasing order
+def spectrum_diagnostic(sigma: torch.Tensor,            # `(B, n)` singular values, each row in decreasing order
                         k: torch.Tensor | None = None,  # `(B,)` directions removed per image (None: `elbow_k(sigma)`)
-                       ) -> dict:               # medians over images: {'sigma_n/sigma_1', 'elbow gap sigma_k/sigma_k+1'}
-    """How flat the top spectra `sigma` `(B, n)` are: the median over images of σ_n/σ_1, and the median gap
-    σ_k/σ_{k+1} at each image's elbow `k` `(B,)` (NaN when every k = n, or n = 1)."""
+                       ) -> dict:                       # medians (floats) and per-image values `(B,)` float64
+    """How flat the top spectra `sigma` `(B, n)` are: per image σ_n/σ_1 (`'flatness'` `(B,)`) and the gap σ_k/σ_{k+1}
+    at the image's elbow `k` `(B,)` (`'elbow_gap'` `(B,)`, NaN where k = n), and their medians over images
+    (`'sigma_n/sigma_1'`, `'elbow gap sigma_k/sigma_k+1'`; the latter over the images that have a gap, NaN if none)."""
     k = elbow_k(sigma) if k is None else torch.as_tensor(k).long()
     sig = torch.as_tensor(sigma).detach().double().cpu()
     if k.shape != (len(sig),) or (k < 1).any() or (k > sig.shape[1]).any():
         raise ValueError(f"k must be {len(sig)} ints in [1, n={sig.shape[1]}], got {k.tolist()}")
     inside = k < sig.shape[1]
-    rows = torch.arange(len(sig))[inside]
-    gap = sig[rows, k[inside] - 1] / sig[rows, k[inside]].clamp_min(1e-300)
-    return {'sigma_n/sigma_1': (sig[:, -1] / sig[:, 0]).median().item(),
-            'elbow gap sigma_k/sigma_k+1': gap.median().item() if len(gap) else float('nan')}
+    nxt = sig.gather(1, k.clamp(max=sig.shape[1] - 1)[:, None])[:, 0]
+    gap = torch.where(inside, sig.gather(1, (k - 1)[:, None])[:, 0] / nxt.clamp_min(1e-300), torch.tensor(float('nan'), dtype=torch.float64))
+    flat = sig[:, -1] / sig[:, 0]
+    return {'sigma_n/sigma_1': flat.median().item(),
+            'elbow gap sigma_k/sigma_k+1': gap[inside].median().item() if inside.any() else float('nan'),
+            'flatness': flat, 'elbow_gap': gap}
 
 # %% ../nbs/30_clarid.ipynb #31a02076
 def project_out(x: torch.Tensor, V: torch.Tensor, k) -> torch.Tensor:

@@ -390,12 +390,12 @@ def convergence_gate(den: Denoiser,                # the denoiser CLARID ran on
     N, n = result.V.shape[:2]
     labels = _class_labels(den, labels, N)
     if not 1 <= n_images <= N: raise ValueError(f"n_images must lie in [1, {N}] (the images CLARID ran on), got {n_images}")
-    x_te, D = result.x_te[:n_images], result.x_te[0].numel()
+    x_te, V, labels, D = result.x_te[:n_images], result.V[:n_images], labels[:n_images], result.x_te[0].numel()
     agree = []
     for i in range(0, n_images, batch_size):
         ref = jacobian_svd(den, x_te[i:i + batch_size].to(den.device), result.t_e, labels[i:i + batch_size].to(den.device),
                            result.layer, n, reference_tol, max_steps=D, seed=seed + i)
-        agree.append(subspace_agreement(result.V[i:i + batch_size], ref.V))
+        agree.append(subspace_agreement(V[i:i + batch_size], ref.V))
     return at_least('clarid-converged', torch.cat(agree).mean().item(), threshold)
 
 # %% ../nbs/30_clarid.ipynb #b7f9d2c7

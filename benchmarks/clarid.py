@@ -15,7 +15,7 @@ the principal angles, `subspace_agreement`, and cosine of the largest angle, `su
 largest relative singular-value error, and the speed-up over dense. Then the time per image of `clarid`
 (inversion, SVD, projection, two guided decodings) with 50 DDIM steps at 32x32.
 
-    .venv/bin/python benchmarks/clarid.py --threads 1          # ~15 min on the shared 2-core machine
+    .venv/bin/python benchmarks/clarid.py --threads 1 --sizes 32   # ~20 min on the shared 2-core machine at load 11
     .venv/bin/python benchmarks/clarid.py --sizes 16 32 64 --dense-max-size 64   # dense at 64^2 too (slow)
 """
 from __future__ import annotations

@@ -201,6 +201,9 @@ class Denoiser(nn.Module):
         super().__init__()
         self.config, self.metadata = config, dict(metadata or {})
         self.backbone = make_autodiff_safe(backbone if backbone is not None else build_backbone(config))
+        if (config.condition == 'text') != isinstance(self.backbone, UNet2DConditionModel):
+            raise ValueError(f"condition='text' goes with a UNet2DConditionModel backbone, and only with one; got "
+                             f"condition={config.condition!r} and a {type(self.backbone).__name__}")
         if self.config.arch == 'dit':  # we drop labels to the null class ourselves (seeded), never at random inside
             for m in self.backbone.modules():
                 if hasattr(m, 'class_embedder'): m.class_embedder.dropout_prob = 0.0

@@ -30,7 +30,7 @@ __all__ = ['PROFILES', 'README_FIGURES', 'Profile', 'get_profile', 'project_root
            'to_picture', 'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration',
            'discover', 'read_tutorial', 'discover_tutorials', 'make_paper_notebook', 'library_fingerprint', 'run_key',
            'default_kernel', 'run_notebook', 'earlier_record', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock',
-           'run_paper', 'main', 'readme_figures']
+           'run_paper', 'paper_time_warning', 'main', 'readme_figures']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -326,9 +326,31 @@ def default_kernel() -> str:
 
 # %% ../nbs/50_reproduce.ipynb #b744d21e
 def _parameters(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
-    "What papermill passes to `nb`: a tour takes only `profile`."
+    """What papermill passes to `nb`: a tour takes only `profile`. `out_dir` is relative to the notebook's folder (its
+    kernel's working directory), so executed notebooks and the site show no path of the machine that built them."""
     if nb.kind == 'tutorial': return {'profile': profile.name}
-    return {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+    return {'profile': profile.name, 'out_dir': os.path.relpath(out_dir.resolve(), nb.path.parent.resolve())}
+
+@contextmanager
+def _kernel_threads():
+    "Start kernels with `STAGE_THREADS` CPU threads (`core.stage_threads`: results must not depend on the machine)."
+    names = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+    old = {k: os.environ.get(k) for k in names}
+    os.environ.update({k: str(STAGE_THREADS) for k in names})
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
+def _relative_paths(executed: Path):
+    "Write papermill's record of the input and output notebooks in `executed` relative to the project, not absolute."
+    if not executed.exists(): return
+    nb = nbformat.read(executed, as_version=4)
+    pm_meta = nb.metadata.get('papermill', {})
+    for k in ('input_path', 'output_path'):
+        if pm_meta.get(k): pm_meta[k] = os.path.relpath(Path(pm_meta[k]).resolve(), project_root().resolve())
+    nbformat.write(nb, executed)
 
 def _running_cell(executed: Path) -> int | None:
     "Index of the last cell papermill started in the partially executed notebook `executed` (None if there is none)."
@@ -363,8 +385,9 @@ def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
     (out_dir/f'{nb.id}.results.json').unlink(missing_ok=True)     # numbers of an earlier version must not linger
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(str(nb.path), str(executed), parameters=params, kernel_name=kernel or default_kernel(),
-                            cwd=str(nb.path.parent), progress_bar=not quiet, execution_timeout=profile.cell_timeout)
+        with _kernel_threads():
+            pm.execute_notebook(str(nb.path), str(executed), parameters=params, kernel_name=kernel or default_kernel(),
+                                cwd=str(nb.path.parent), progress_bar=not quiet, execution_timeout=profile.cell_timeout)
         missing = [o for o in nb.outputs if not (out_dir/o).exists()]
         if missing: raise FileNotFoundError(f"notebook ran but did not write its declared outputs {missing}")
         if nb.kind == 'paper' and not (out_dir/f'{nb.id}.results.json').exists():
@@ -377,6 +400,7 @@ def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
                                            'name': getattr(e, 'ename', type(e).__name__),
                                            'message': str(getattr(e, 'evalue', e)).strip()[:2000]})
     rec.update(seconds=round(time.perf_counter() - t0, 1), finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+    _relative_paths(executed)
     write_json(rec, stamp)
     return rec
 
@@ -505,15 +529,35 @@ def _print_summary(records: list[dict], out: Path):
 
 def _docs(a) -> int:
     from .docs import build_site, check_site
+    import warnings
     t0 = time.perf_counter()
     out = Path(a.out) if a.out else project_root()/'_site'
-    try: pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
     except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
+    for w in caught: print(f'condaclarid: warning: {w.message}', file=sys.stderr)
     size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
     print(f"{len(pages)} pages, {size/2**20:.1f} MiB in {time.perf_counter() - t0:.0f} s: open {out/'index.html'}")
     for p in (problems := check_site(out)): print(f'  {p}')
     return 1 if problems else 0
+
+def paper_time_warning(readme: str | Path | None = None) -> str:
+    """Why `--profile auto` on a GPU deserves a warning: the paper profile's time is predicted, never measured. The
+    prediction is the README's (its "GPU check" table, written by `benchmarks/gpu_check.sh`), read, not restated."""
+    readme = Path(readme) if readme else project_root()/'README.md'
+    text = readme.read_text() if readme.exists() else ''
+    gpu_check = text.split('## GPU check', 1)[-1] if '## GPU check' in text else ''
+    row = next((l for l in gpu_check.splitlines() if l.startswith('| **total** |')), None)
+    cells = [c.strip().strip('*') for c in row.strip('|').split('|')] if row else []
+    predicted = (f"predicted {cells[1]} h on this project's CPU and, on one H200, {cells[2]}" if len(cells) >= 3
+                 else "see README.md, 'GPU check'")
+    return ("--profile auto chose 'paper' because a CUDA GPU is present. The paper profile's time has not been "
+            f"measured: {predicted} (README.md, 'GPU check'; `benchmarks/gpu_check.sh OUT` measures this machine). "
+            "For the measured CPU-sized reproduction run `condaclarid reproduce --profile cpu` "
+            "(`make reproduce PROFILE=cpu`); `--profile paper` says you mean it.")
 
 def main(argv: list[str] | None = None) -> int:
     """The `condaclarid` command: `condaclarid reproduce [--profile P] [--only ID ...] [--force] [--list]`, and
@@ -545,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n.id:<28} {n.paper}, {n.reproduces}  ({n.path.name})")
             return 0
         prof = get_profile(a.profile)
+        if a.profile == 'auto' and prof.name == 'paper': print(f'condaclarid: warning: {paper_time_warning()}', file=sys.stderr)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
         records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials)
     except (ValueError, FileNotFoundError, FolderBusy) as e:

@@ -224,7 +224,8 @@ def cached_artifact(kind: str, config, build: Callable[[Path], Any], root: str |
     path = root/kind/config_hash(config)
     if (path/'config.json').exists() and not force: return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent/f'.{path.name}.lock', 'w') as lock:
+    (root/'.locks').mkdir(parents=True, exist_ok=True)   # beside the artifacts, not among them
+    with open(root/'.locks'/f'{kind}-{path.name}.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)                      # released by the OS if this process dies
         if (path/'config.json').exists() and not force: return path   # built by another process while we waited
         with atomic_path(path, is_dir=True) as tmp, stage_threads():

@@ -159,11 +159,12 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
     plan = plan_site(root, reports)
     left_out = [p for p in plan if not p['file'].exists()]
     for p in left_out:   # a page that says what is missing and how to make it, so every link still resolves
-        what = 'the report' if p['page'] == 'report/index.html' else f"the executed tour {Path(p['page']).stem}"
-        p['file'] = Path(p['source']).with_suffix('.md')
-        p['text'] = (f"# {Path(p['page']).stem if p['page'] != 'report/index.html' else 'Report'}\n\n**Left out of this site**: "
-                     f"{what} (`{_rel(reports, root)}/{Path(p['source']).name if what == 'the report' else p['source']}` "
-                     f"does not exist yet). Run `condaclarid reproduce --profile {prof.name}` and build the site again.\n")
+        report = p['page'] == 'report/index.html'
+        gone = _rel(p['file'], root)
+        p['file'] = Path(gone).with_suffix('.md')
+        p['text'] = (f"# {'Report' if report else Path(p['page']).stem}\n\n**Left out of this site**: "
+                     f"{'the report' if report else 'this executed tour'} (`{gone}` does not exist yet). "
+                     f"Run `condaclarid reproduce --profile {prof.name}` and build the site again.\n")
     if left_out:
         warnings.warn(f"the site at profile {prof.name!r} leaves out {', '.join(p['page'] for p in left_out)}: their "
                       f"sources are missing; run `condaclarid reproduce --profile {prof.name}` first to include them")

@@ -358,12 +358,15 @@ def _parameters(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
     return {'profile': profile.name, 'out_dir': os.path.relpath(out_dir.resolve(), nb.path.parent.resolve())}
 
 def _relative_paths(executed: Path):
-    "Write papermill's record of the input and output notebooks in `executed` relative to the project, not absolute."
+    """Write papermill's record of the input and output notebooks in `executed` relative to the project (just the file
+    name for a notebook outside it), never as the building machine's absolute path."""
     if not executed.exists(): return
     nb = nbformat.read(executed, as_version=4)
-    pm_meta = nb.metadata.get('papermill', {})
+    pm_meta, root = nb.metadata.get('papermill', {}), project_root().resolve()
     for k in ('input_path', 'output_path'):
-        if pm_meta.get(k): pm_meta[k] = os.path.relpath(Path(pm_meta[k]).resolve(), project_root().resolve())
+        if pm_meta.get(k):
+            path = Path(pm_meta[k]).resolve()
+            pm_meta[k] = path.relative_to(root).as_posix() if root in path.parents else path.name
     nbformat.write(nb, executed)
 
 def _running_cell(executed: Path) -> int | None:

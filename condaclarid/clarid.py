@@ -13,7 +13,7 @@ import torch
 
 from .core import *
 from .models import Denoiser
-from .inversion import ddim_timesteps, ddim_step, ddim_invert, ddim_sample
+from .inversion import ddim_timesteps, ddim_step, ddim_invert, ddim_sample, model_input
 
 # %% auto #0
 __all__ = ['default_feature_layer', 'feature_map', 'TopSingular', 'matrix_free_svd', 'subspace_cosine', 'dense_jacobian',
@@ -241,6 +241,8 @@ class ClaridConfig:
         if self.num_steps < 2: raise bad(f"num_steps must be >= 2, got {self.num_steps}")
         if self.guidance <= 0: raise bad(f"guidance must be > 0, got {self.guidance}")
         if self.batch_size < 1: raise bad(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.max_steps is not None and self.max_steps < self.n:
+            raise bad(f"max_steps must be at least n = {self.n} (Lanczos needs n steps for n directions), got {self.max_steps}")
 
 @dataclass
 class ClaridResult:
@@ -281,9 +283,10 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
     of the `config.layer` features there, k per sample, projection, and class-conditional guided decoding from both
     the projected (canonical sample) and the unprojected latent (CFG regeneration). All inputs are checked first."""
     cfg = config or ClaridConfig()
-    check_array(images, 'images', ndim=4, shape=(None, *den.image_shape))
+    images = check_array(model_input(den, images), 'images', shape=(None, *den.image_shape))   # float64 -> model dtype
     labels = _class_labels(den, labels, len(images))
     layer = _check_layer(den, cfg.layer)
+    _check_layer(den, cfg.feature_layer)   # read later by canonical features (e.g. `canonical.clarep_stage`): fail now
     _check_feature_count(den, layer, cfg.n)
     if cfg.guidance != 1 and not den.has_null:
         raise ValueError(f"guidance={cfg.guidance} needs a trained null class (or a text model's null embedding), which "
@@ -323,7 +326,7 @@ def canonical_features(den: Denoiser,                       # the diffusion mode
     t_r * T (snapped to the `num_steps` grid), reached by DDIM inversion. `labels` None: the null class (no label
     information in the features; a text model: its null embedding); else `(N,)` class labels (or what the model's
     condition takes)."""
-    check_array(images, 'images', ndim=4, shape=(None, *den.image_shape))
+    images = check_array(model_input(den, images), 'images', shape=(None, *den.image_shape))
     if labels is None and den.config.condition != 'none':
         if not den.has_null: raise ValueError(f"this {den.config.condition}-conditional model has no null class: pass labels")
         labels = den.null_condition(len(images)).cpu()

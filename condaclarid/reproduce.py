@@ -32,7 +32,7 @@ __all__ = ['PROFILES', 'RECORD_KINDS', 'GATE_COLUMNS', 'README_FIGURES', 'Profil
            'paper_setup', 'PaperNotebook', 'read_declaration', 'discover', 'read_tutorial', 'discover_tutorials',
            'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
            'write_gates', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'default_jobs', 'interleave_papers',
-           'run_paper', 'main', 'readme_figures']
+           'run_paper', 'paper_time_warning', 'main', 'readme_figures']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -352,9 +352,22 @@ def default_kernel() -> str:
 
 # %% ../nbs/50_reproduce.ipynb #b744d21e
 def _parameters(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
-    "What papermill passes to `nb`: a tour takes only `profile`."
+    """What papermill passes to `nb`: a tour takes only `profile`. `out_dir` is relative to the notebook's folder (its
+    kernel's working directory), so executed notebooks and the site show no path of the machine that built them."""
     if nb.kind == 'tutorial': return {'profile': profile.name}
-    return {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+    return {'profile': profile.name, 'out_dir': os.path.relpath(out_dir.resolve(), nb.path.parent.resolve())}
+
+def _relative_paths(executed: Path):
+    """Write papermill's record of the input and output notebooks in `executed` relative to the project (just the file
+    name for a notebook outside it), never as the building machine's absolute path."""
+    if not executed.exists(): return
+    nb = nbformat.read(executed, as_version=4)
+    pm_meta, root = nb.metadata.get('papermill', {}), project_root().resolve()
+    for k in ('input_path', 'output_path'):
+        if pm_meta.get(k):
+            path = Path(pm_meta[k]).resolve()
+            pm_meta[k] = path.relative_to(root).as_posix() if root in path.parents else path.name
+    nbformat.write(nb, executed)
 
 def _running_cell(executed: Path) -> int | None:
     "Index of the last cell papermill started in the partially executed notebook `executed` (None if there is none)."
@@ -403,6 +416,7 @@ def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
                                            'name': getattr(e, 'ename', type(e).__name__),
                                            'message': str(getattr(e, 'evalue', e)).strip()[:2000]})
     rec.update(seconds=round(time.perf_counter() - t0, 1), finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+    _relative_paths(executed)
     write_json(rec, stamp)
     return rec
 
@@ -576,7 +590,8 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1: raise ValueError(f"jobs must be >= 1, got {jobs}")
     todo = [n for n in nbs if not only or n.id in only]
-    with output_lock(out):
+    # every kernel with `STAGE_THREADS` torch threads (`core.stage_threads`): results must not depend on the machine
+    with output_lock(out), _environment(OMP_NUM_THREADS=str(STAGE_THREADS), MKL_NUM_THREADS=str(STAGE_THREADS)):
         records = {}
         if jobs == 1:
             for nb in progress(todo, desc=f'paper ({prof.name})', quiet=quiet):
@@ -584,7 +599,7 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
                 if fail_fast and records[nb.id]['status'] == 'failed': break
         else:   # each notebook runs in its own kernel process; threads here only wait on them
             from concurrent.futures import ThreadPoolExecutor, as_completed
-            with _environment(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1'), ThreadPoolExecutor(jobs) as pool:
+            with ThreadPoolExecutor(jobs) as pool:
                 futures = {pool.submit(run_notebook, nb, prof, out, force, kernel, True): nb for nb in interleave_papers(todo)}
                 for f in progress(as_completed(futures), desc=f'paper ({prof.name}, {jobs} at once)', quiet=quiet, total=len(futures)):
                     records[futures[f].id] = f.result()
@@ -605,15 +620,35 @@ def _print_summary(records: list[dict], out: Path):
 
 def _docs(a) -> int:
     from .docs import build_site, check_site
+    import warnings
     t0 = time.perf_counter()
     out = Path(a.out) if a.out else project_root()/'_site'
-    try: pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
     except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
+    for w in caught: print(f'condaclarid: warning: {w.message}', file=sys.stderr)
     size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
     print(f"{len(pages)} pages, {size/2**20:.1f} MiB in {time.perf_counter() - t0:.0f} s: open {out/'index.html'}")
     for p in (problems := check_site(out)): print(f'  {p}')
     return 1 if problems else 0
+
+def paper_time_warning(readme: str | Path | None = None) -> str:
+    """Why `--profile auto` on a GPU deserves a warning: the paper profile's time is predicted, never measured. The
+    prediction is the README's (its "GPU check" table, written by `benchmarks/gpu_check.sh`), read, not restated."""
+    readme = Path(readme) if readme else project_root()/'README.md'
+    text = readme.read_text() if readme.exists() else ''
+    gpu_check = text.split('## GPU check', 1)[-1] if '## GPU check' in text else ''
+    row = next((l for l in gpu_check.splitlines() if l.startswith('| **total** |')), None)
+    cells = [c.strip().strip('*') for c in row.strip('|').split('|')] if row else []
+    predicted = (f"predicted {cells[1]} h on this project's CPU and, on one H200, {cells[2]}" if len(cells) >= 3
+                 else "see README.md, 'GPU check'")
+    return ("--profile auto chose 'paper' because a CUDA GPU is present. The paper profile's time has not been "
+            f"measured: {predicted} (README.md, 'GPU check'; `benchmarks/gpu_check.sh OUT` measures this machine). "
+            "For the measured CPU-sized reproduction run `condaclarid reproduce --profile cpu` "
+            "(`make reproduce PROFILE=cpu`); `--profile paper` says you mean it.")
 
 def main(argv: list[str] | None = None) -> int:
     """The `condaclarid` command: `condaclarid reproduce [--profile P] [--only ID ...] [--force] [--list]`, and
@@ -646,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n.id:<28} {n.paper}, {n.reproduces}  ({n.path.name})")
             return 0
         prof = get_profile(a.profile)
+        if a.profile == 'auto' and prof.name == 'paper': print(f'condaclarid: warning: {paper_time_warning()}', file=sys.stderr)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
         records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials, a.jobs)
     except (ValueError, FileNotFoundError, FolderBusy) as e:

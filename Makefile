@@ -67,6 +67,8 @@ readme-check: $(STAMP)
 nbtest: $(STAMP)
 	# two workers on two cores: one torch thread each, or they oversubscribe and crawl
 	CONDACLARID_QUIET=1 OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
+	# the module notebooks once more with two torch threads (one worker): a test that holds only at one thread fails here
+	CONDACLARID_QUIET=1 OMP_NUM_THREADS=2 $(BIN)/nbdev_test --n_workers 1 --timing --file_re '^[0-9]{2}_'
 
 pytest: $(STAMP)
 	CONDACLARID_QUIET=1 $(BIN)/pytest -q -rs tests

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #296d95bc
 from __future__ import annotations
-import dataclasses, hashlib, importlib, json, os, random, shutil, tempfile, time, platform, warnings
+import dataclasses, functools, hashlib, importlib, json, os, random, shutil, tempfile, time, platform, warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
@@ -20,9 +20,10 @@ from accelerate.utils import gather_object
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['is_main_process', 'process_share', 'map_over_processes', 'seed_everything', 'get_device', 'check_array',
-           'check_same_length', 'as_numpy', 'progress', 'torch_threads', 'config_dict', 'library_versions',
-           'config_hash', 'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
+__all__ = ['STAGE_THREADS', 'is_main_process', 'process_share', 'map_over_processes', 'seed_everything', 'get_device',
+           'check_array', 'check_same_length', 'as_numpy', 'progress', 'torch_threads', 'stage_threads', 'pinned',
+           'config_dict', 'library_versions', 'config_hash', 'array_fingerprint', 'atomic_path', 'write_json',
+           'data_dir', 'cached_artifact']
 
 # %% ../nbs/00_core.ipynb #f20cacb9
 _split_depth = [0]  # > 0 while a process works on its share of a split batch
@@ -130,6 +131,20 @@ def torch_threads(n: int | None):
     try: yield
     finally: torch.set_num_threads(old)
 
+# %% ../nbs/00_core.ipynb #834ca12b
+STAGE_THREADS = 1   # torch CPU threads of every training loop, cached build and runner kernel (see the text)
+
+def stage_threads():
+    "Run the enclosed training or cached build with `STAGE_THREADS` torch threads, so its result does not depend on the machine."
+    return torch_threads(STAGE_THREADS)
+
+def pinned(f: Callable) -> Callable:
+    "Decorate a training loop `f` to run under `stage_threads()`."
+    @functools.wraps(f)
+    def run(*args, **kwargs):
+        with stage_threads(): return f(*args, **kwargs)
+    return run
+
 # %% ../nbs/00_core.ipynb #4cfa93d8
 def config_dict(config) -> dict:
     "A JSON-ready dict of `config` (a dataclass, a dict, or nested mixes of both)."
@@ -202,16 +217,18 @@ def cached_artifact(kind: str, config, build: Callable[[Path], Any], root: str |
 
     The folder is `root/kind/<config_hash>`, holding `config.json` and `versions.json` beside whatever `build`
     writes. It is built in a temporary folder and renamed into place only when `build` returns. Processes that ask
-    for the same artifact at once build it once: the others wait on its lock file, then find it built."""
+    for the same artifact at once build it once: the others wait on its lock file, then find it built. `build` runs with
+    `STAGE_THREADS` torch threads (see above)."""
     import fcntl
     root = Path(root) if root is not None else data_dir()
     path = root/kind/config_hash(config)
     if (path/'config.json').exists() and not force: return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent/f'.{path.name}.lock', 'w') as lock:
+    (root/'.locks').mkdir(parents=True, exist_ok=True)   # beside the artifacts, not among them
+    with open(root/'.locks'/f'{kind}-{path.name}.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)                      # released by the OS if this process dies
         if (path/'config.json').exists() and not force: return path   # built by another process while we waited
-        with atomic_path(path, is_dir=True) as tmp:
+        with atomic_path(path, is_dir=True) as tmp, stage_threads():
             t0 = time.perf_counter()
             build(tmp)
             (tmp/'versions.json').write_text(json.dumps(library_versions(), indent=2))

@@ -371,6 +371,7 @@ def _check_training_data(student: PreActResNet, images, labels, teacher: Teacher
     return images, labels
 
 # %% ../nbs/31_distill.ipynb #08757a26
+@pinned
 def fit_student(student: PreActResNet,                                # the network, trained in place
                 images,                                               # `(N, C, H, W)` in [-1, 1], array or tensor
                 labels,                                               # class labels `(N,)` in [0, `student.num_classes`)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_docs.ipynb #8f7a7318
 from __future__ import annotations
-import hashlib, html as htmllib, posixpath, re, shutil
+import hashlib, html as htmllib, posixpath, re, shutil, warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -157,13 +157,21 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
         missing = [t.id for t in discover_tutorials(root/'nbs'/'tutorials') if not (reports/t.executed).exists()]
         if missing: run_paper(prof.name, only=missing, notebooks=root/'nbs'/'paper', out_dir=reports, kernel=kernel, quiet=quiet)
     plan = plan_site(root, reports)
-    absent = [str(p['file']) for p in plan if not p['file'].exists()]
-    if absent: raise FileNotFoundError(f"cannot build the site at profile {prof.name!r}: missing {absent}; run "
-                                       f"`condaclarid reproduce --profile {prof.name}` first")
+    left_out = [p for p in plan if not p['file'].exists()]
+    for p in left_out:   # a page that says what is missing and how to make it, so every link still resolves
+        report = p['page'] == 'report/index.html'
+        gone = _rel(p['file'], root)
+        p['file'] = Path(gone).with_suffix('.md')
+        p['text'] = (f"# {'Report' if report else Path(p['page']).stem}\n\n**Left out of this site**: "
+                     f"{'the report' if report else 'this executed tour'} (`{gone}` does not exist yet). "
+                     f"Run `condaclarid reproduce --profile {prof.name}` and build the site again.\n")
+    if left_out:
+        warnings.warn(f"the site at profile {prof.name!r} leaves out {', '.join(p['page'] for p in left_out)}: their "
+                      f"sources are missing; run `condaclarid reproduce --profile {prof.name}` first to include them")
     pages = {a: p['page'] for p in plan for a in p['aliases'] + [p['source']]}
     with atomic_path(out, is_dir=True) as tmp:
         for p in plan:
-            nb = (markdown_notebook(p['file'].read_text()) if p['file'].suffix == '.md'
+            nb = (markdown_notebook(p['text'] if 'text' in p else p['file'].read_text()) if p['file'].suffix == '.md'
                   else nbformat.read(p['file'], as_version=4))
             page, copies = rewrite_links(notebook_html(nb, page_title(nb, Path(p['page']).stem)), p['source'], p['page'],
                                          pages, root)

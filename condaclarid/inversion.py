@@ -10,7 +10,7 @@ from .core import *
 from .models import *
 
 # %% auto #0
-__all__ = ['ddim_timesteps', 'ddim_step', 'ddim_invert', 'ddim_sample']
+__all__ = ['ddim_timesteps', 'ddim_step', 'model_input', 'ddim_invert', 'ddim_sample']
 
 # %% ../nbs/12_inversion.ipynb #1b4ae03a
 def ddim_timesteps(num_steps: int, t_end: int | None = None, num_train_timesteps: int = 1000) -> torch.Tensor:
@@ -35,6 +35,17 @@ def _schedule(den: Denoiser, num_steps: int, t_end) -> tuple:
     ts = ddim_timesteps(num_steps, t_end, den.num_train_timesteps).to(den.device)
     return ts, torch.cat([torch.ones(1, device=den.device), den.alphas_cumprod[ts]])
 
+def model_input(den: Denoiser, x, name: str = 'images') -> torch.Tensor:
+    """`x` `(B, C, H, W)` checked and in `den`'s dtype: a non-empty float tensor, finite. Float images of another dtype
+    (say float64 from NumPy) are converted: 8-bit images are exact in float32, and the network computes in its own
+    dtype anyway. Integer images are refused: they are almost always [0, 255] pixels, not the [-1, 1] expected."""
+    if not torch.is_tensor(x): raise ValueError(f"{name} must be a torch tensor (B, C, H, W), got {type(x).__name__}")
+    check_array(x, name, ndim=4)
+    if len(x) == 0: raise ValueError(f"{name} is an empty batch: got shape {tuple(x.shape)}, expected at least one image")
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be floats in [-1, 1], got dtype {x.dtype}: map [0, 255] pixels with x / 127.5 - 1")
+    return x.to(next(den.backbone.parameters()).dtype)
+
 def _batches(den: Denoiser, x: torch.Tensor, y, batch_size: int):
     "Yield `(x, y)` chunks on the model's device."
     if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -57,7 +68,8 @@ def ddim_invert(den: Denoiser,                  # the denoiser whose DDIM ODE is
     """DDIM-invert `images` along the deterministic DDIM ODE. With `fixed_point_iters` > 0, each step solves the
     implicit equation x_t = step(x_{t-1}, eps(x_t)) by fixed-point iteration (Pan et al. 2023, *Effective Real Image
     Editing with Accelerated Iterative Diffusion Inversion*, AIDI), so rendering back from x_t lands on x_{t-1}. Split across processes if launched."""
-    y = den.check_labels(y, len(check_array(images, 'images', ndim=4)))
+    images = model_input(den, images, 'images' if encode else 'latents')
+    y = den.check_labels(y, len(images))
     ts, abar = _schedule(den, num_steps, t_end)
     def invert(images, y):
         x = den.encode(images.to(den.device)) if encode else images
@@ -87,7 +99,7 @@ def ddim_sample(den: Denoiser,                  # the denoiser whose DDIM ODE is
                 quiet: bool | None = None,      # no progress bar
                ) -> torch.Tensor:               # images `(B, C_img, H_img, W_img)` (latents if not `decode`), on `z`'s device
     "Deterministic DDIM sampling (Song et al. 2021) from `z` at `t_start` down to t = 0, split across processes if launched."
-    check_array(z, 'latents z', ndim=4, shape=(None, *den.latent_shape))
+    z = check_array(model_input(den, z, 'latents z'), 'latents z', shape=(None, *den.latent_shape))
     y = den.check_labels(y, len(z))
     ts, abar = _schedule(den, num_steps, t_start)
     def sample(z, y):

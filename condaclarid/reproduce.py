@@ -31,8 +31,8 @@ __all__ = ['PROFILES', 'RECORD_KINDS', 'GATE_COLUMNS', 'README_FIGURES', 'Profil
            'default_out_dir', 'save_figure', 'save_table', 'to_picture', 'image_grid', 'record', 'Recorder',
            'paper_setup', 'PaperNotebook', 'read_declaration', 'discover', 'read_tutorial', 'discover_tutorials',
            'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
-           'write_gates', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'run_paper', 'main',
-           'readme_figures']
+           'write_gates', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'default_jobs', 'interleave_papers',
+           'run_paper', 'paper_time_warning', 'main', 'readme_figures']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
 @dataclass(frozen=True)
@@ -352,9 +352,22 @@ def default_kernel() -> str:
 
 # %% ../nbs/50_reproduce.ipynb #b744d21e
 def _parameters(nb: PaperNotebook, profile: Profile, out_dir: Path) -> dict:
-    "What papermill passes to `nb`: a tour takes only `profile`."
+    """What papermill passes to `nb`: a tour takes only `profile`. `out_dir` is relative to the notebook's folder (its
+    kernel's working directory), so executed notebooks and the site show no path of the machine that built them."""
     if nb.kind == 'tutorial': return {'profile': profile.name}
-    return {'profile': profile.name, 'out_dir': str(out_dir.resolve())}
+    return {'profile': profile.name, 'out_dir': os.path.relpath(out_dir.resolve(), nb.path.parent.resolve())}
+
+def _relative_paths(executed: Path):
+    """Write papermill's record of the input and output notebooks in `executed` relative to the project (just the file
+    name for a notebook outside it), never as the building machine's absolute path."""
+    if not executed.exists(): return
+    nb = nbformat.read(executed, as_version=4)
+    pm_meta, root = nb.metadata.get('papermill', {}), project_root().resolve()
+    for k in ('input_path', 'output_path'):
+        if pm_meta.get(k):
+            path = Path(pm_meta[k]).resolve()
+            pm_meta[k] = path.relative_to(root).as_posix() if root in path.parents else path.name
+    nbformat.write(nb, executed)
 
 def _running_cell(executed: Path) -> int | None:
     "Index of the last cell papermill started in the partially executed notebook `executed` (None if there is none)."
@@ -403,6 +416,7 @@ def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
                                            'name': getattr(e, 'ename', type(e).__name__),
                                            'message': str(getattr(e, 'evalue', e)).strip()[:2000]})
     rec.update(seconds=round(time.perf_counter() - t0, 1), finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+    _relative_paths(executed)
     write_json(rec, stamp)
     return rec
 
@@ -526,6 +540,31 @@ def output_lock(out_dir: Path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
+def default_jobs() -> int:
+    "How many notebooks `run_paper` runs at once by default: one per CPU core this process may use, 1 on a CUDA machine."
+    if torch.cuda.is_available(): return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
+def interleave_papers(nbs: list[PaperNotebook]) -> list[PaperNotebook]:
+    """`nbs` reordered to take one notebook of each paper in turn (by the first word of `paper`; order within a paper
+    kept), tours last: parallel workers then build different papers' cached stages instead of waiting on one."""
+    groups = {}
+    for n in nbs: groups.setdefault('~tours' if n.kind == 'tutorial' else n.paper.split()[0], []).append(n)
+    tours = groups.pop('~tours', [])
+    queues = list(groups.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)] + tours
+
+@contextmanager
+def _environment(**values):
+    "Set environment variables (inherited by the kernels started inside) and restore the old ones after."
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'auto'
               only: list[str] | None = None,        # notebook ids to run (default: all)
               force: bool = False,                  # rerun notebooks whose outputs are up to date
@@ -535,9 +574,10 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
               kernel: str | None = None,            # Jupyter kernel (default: `default_kernel()`)
               quiet: bool = False,                  # no progress bars
               tutorials: str | Path | None = None,  # folder of tours (default: `tutorials/` beside the paper notebooks)
-             ) -> list[dict]:                       # the records of the notebooks run now
-    """Run the paper notebooks, then the tours, under `profile` and write `REPORT.md` covering every notebook (those
-    not run now from their last run)."""
+              jobs: int | None = None,              # notebooks run at once, each with one torch thread (None: `default_jobs()`)
+             ) -> list[dict]:                       # the records of the notebooks run now, in the order of the notebooks
+    """Run the paper notebooks, then the tours, under `profile`, `jobs` at a time, and write `REPORT.md` covering every
+    notebook (those not run now from their last run)."""
     prof = get_profile(profile)
     out = Path(out_dir) if out_dir else default_out_dir(prof.name)
     folder = Path(notebooks) if notebooks else paper_dir()
@@ -547,13 +587,26 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
     if only:
         unknown = set(only) - {n.id for n in nbs}
         if unknown: raise ValueError(f"unknown notebook ids {sorted(unknown)}; known: {[n.id for n in nbs]}")
-    with output_lock(out):
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1: raise ValueError(f"jobs must be >= 1, got {jobs}")
+    todo = [n for n in nbs if not only or n.id in only]
+    # every kernel with `STAGE_THREADS` torch threads (`core.stage_threads`): results must not depend on the machine
+    with output_lock(out), _environment(OMP_NUM_THREADS=str(STAGE_THREADS), MKL_NUM_THREADS=str(STAGE_THREADS)):
         records = {}
-        for nb in progress([n for n in nbs if not only or n.id in only], desc=f'paper ({prof.name})', quiet=quiet):
-            records[nb.id] = run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet)
-            if fail_fast and records[nb.id]['status'] == 'failed': break
+        if jobs == 1:
+            for nb in progress(todo, desc=f'paper ({prof.name})', quiet=quiet):
+                records[nb.id] = run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet)
+                if fail_fast and records[nb.id]['status'] == 'failed': break
+        else:   # each notebook runs in its own kernel process; threads here only wait on them
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+            with ThreadPoolExecutor(jobs) as pool:
+                futures = {pool.submit(run_notebook, nb, prof, out, force, kernel, True): nb for nb in interleave_papers(todo)}
+                for f in progress(as_completed(futures), desc=f'paper ({prof.name}, {jobs} at once)', quiet=quiet, total=len(futures)):
+                    records[futures[f].id] = f.result()
+                    if fail_fast and f.result()['status'] == 'failed':
+                        for g in futures: g.cancel()
         write_report(out, [records.get(n.id) or earlier_record(n, prof, out) for n in nbs], prof)
-    return list(records.values())
+    return [records[n.id] for n in nbs if n.id in records]
 
 # %% ../nbs/50_reproduce.ipynb #3d40e9db
 def _print_summary(records: list[dict], out: Path):
@@ -567,15 +620,35 @@ def _print_summary(records: list[dict], out: Path):
 
 def _docs(a) -> int:
     from .docs import build_site, check_site
+    import warnings
     t0 = time.perf_counter()
     out = Path(a.out) if a.out else project_root()/'_site'
-    try: pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            pages = build_site(a.profile, out, kernel=a.kernel, quiet=a.quiet)
     except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
+    for w in caught: print(f'condaclarid: warning: {w.message}', file=sys.stderr)
     size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
     print(f"{len(pages)} pages, {size/2**20:.1f} MiB in {time.perf_counter() - t0:.0f} s: open {out/'index.html'}")
     for p in (problems := check_site(out)): print(f'  {p}')
     return 1 if problems else 0
+
+def paper_time_warning(readme: str | Path | None = None) -> str:
+    """Why `--profile auto` on a GPU deserves a warning: the paper profile's time is predicted, never measured. The
+    prediction is the README's (its "GPU check" table, written by `benchmarks/gpu_check.sh`), read, not restated."""
+    readme = Path(readme) if readme else project_root()/'README.md'
+    text = readme.read_text() if readme.exists() else ''
+    gpu_check = text.split('## GPU check', 1)[-1] if '## GPU check' in text else ''
+    row = next((l for l in gpu_check.splitlines() if l.startswith('| **total** |')), None)
+    cells = [c.strip().strip('*') for c in row.strip('|').split('|')] if row else []
+    predicted = (f"predicted {cells[1]} h on this project's CPU and, on one H200, {cells[2]}" if len(cells) >= 3
+                 else "see README.md, 'GPU check'")
+    return ("--profile auto chose 'paper' because a CUDA GPU is present. The paper profile's time has not been "
+            f"measured: {predicted} (README.md, 'GPU check'; `benchmarks/gpu_check.sh OUT` measures this machine). "
+            "For the measured CPU-sized reproduction run `condaclarid reproduce --profile cpu` "
+            "(`make reproduce PROFILE=cpu`); `--profile paper` says you mean it.")
 
 def main(argv: list[str] | None = None) -> int:
     """The `condaclarid` command: `condaclarid reproduce [--profile P] [--only ID ...] [--force] [--list]`, and
@@ -593,6 +666,7 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument('--out', help='output folder (default: figures/<profile> of the project)')
     rp.add_argument('--kernel', help='Jupyter kernel name (default: condaclarid if installed, else python3)')
     rp.add_argument('--quiet', action='store_true', help='no progress bars')
+    rp.add_argument('--jobs', type=int, help='notebooks run at once, one torch thread each (default: one per CPU core; 1 on a GPU)')
     dp = sub.add_parser('docs', help='build the documentation site: README, modules, tours and report as HTML')
     dp.add_argument('--profile', default='cpu', help='the profile whose executed tours and report the site shows')
     dp.add_argument('--out', help='site folder (default: _site of the project)')
@@ -607,8 +681,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{n.id:<28} {n.paper}, {n.reproduces}  ({n.path.name})")
             return 0
         prof = get_profile(a.profile)
+        if a.profile == 'auto' and prof.name == 'paper': print(f'condaclarid: warning: {paper_time_warning()}', file=sys.stderr)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
-        records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials)
+        records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials, a.jobs)
     except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
     _print_summary(records, out)

@@ -118,16 +118,21 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
 # %% ../nbs/32_robustness.ipynb #b880276d
 class ZeroOneInput(nn.Module):
     """A classifier of images in [0, 1], as torchattacks expects, made from `model`, a classifier of images in [-1, 1]:
-    `forward(x) = model(2 x - 1)` for `x` `(B, C, H, W)`. Raises `ValueError` on inputs outside [0, 1]."""
+    `forward(x) = model(2 x - 1)` for `x` `(B, C, H, W)`, with `model` in eval mode (its own flags restored after each
+    call). Raises `ValueError` on inputs outside [0, 1]. `train()`/`eval()` on the wrapper set only the wrapper's flag:
+    torchattacks calls `.train()` on the model it attacks, which must not put `model` in train mode."""
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
+    def train(self, mode: bool = True):
+        self.training = mode
+        return self
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lo, hi = x.min().item(), x.max().item()
         if lo < -_TOL or hi > 1 + _TOL:
             raise ValueError(f"ZeroOneInput takes images in [0, 1] (torchattacks' convention), got values in "
                              f"[{lo:.4g}, {hi:.4g}]: images in [-1, 1] must be mapped with (x + 1) / 2 first")
-        return self.model(2 * x - 1)
+        with eval_mode(self.model): return self.model(2 * x - 1)
 
 # %% ../nbs/32_robustness.ipynb #7bf361bc
 def cw_margin(logits: torch.Tensor, labels: torch.Tensor, kappa: float = math.inf) -> torch.Tensor:

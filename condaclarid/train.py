@@ -166,6 +166,7 @@ def _prepare_data(den: Denoiser, data, labels, device) -> tuple:
     return data, None if labels is None else labels.to(device)
 
 # %% ../nbs/11_train.ipynb #e2bf85f6
+@pinned
 def fit_denoiser(den: Denoiser,                                        # trained in place; left frozen, with EMA weights
                  data: torch.Tensor,                                   # images `(N, C, H, W)` in [-1, 1]
                  labels: torch.Tensor | None,                          # `(N,)` int64, `(N, D)` float, or None

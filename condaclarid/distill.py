@@ -544,8 +544,8 @@ def train_student(images,                                # `(N, C, H, W)` in [-1
 # %% ../nbs/31_distill.ipynb #d2839358
 def plateau_gain(curve, window: float = 0.2) -> float:
     """Clean accuracy gained over the last `window` of training, from a learning `curve` `{'step': [...],
-    'accuracy': [...]}` as `fit_student` records it (or a student whose `metadata['curve']` holds one): the accuracy
-    at the last record minus the accuracy at step (1 − window) · last step, interpolated linearly between records."""
+    'accuracy': [...]}` as `fit_student` records it (or a student whose `metadata['curve']` holds one): the rise,
+    over the window, of the least-squares line through the records at steps >= (1 − window) · last step."""
     if hasattr(curve, 'metadata'): curve = curve.metadata.get('curve')
     if not isinstance(curve, dict) or not {'step', 'accuracy'} <= set(curve):
         raise ValueError("plateau_gain needs a learning curve {'step': [...], 'accuracy': [...]} (train the student with "
@@ -554,10 +554,12 @@ def plateau_gain(curve, window: float = 0.2) -> float:
     if len(steps) < 2 or len(steps) != len(acc) or (np.diff(steps) <= 0).any():
         raise ValueError(f"a learning curve needs >= 2 records at increasing steps, got steps {steps.tolist()} and {len(acc)} accuracies")
     if not 0 < window < 1: raise ValueError(f"window must lie in (0, 1), got {window}")
-    start = (1 - window) * steps[-1]
-    if start < steps[0]:
-        raise ValueError(f"the curve's first record (step {steps[0]:g}) comes after the window's start (step {start:g}): record more often")
-    return float(acc[-1] - np.interp(start, steps, acc))
+    inside = steps >= (1 - window) * steps[-1] - 1e-9
+    if inside.sum() < 2:
+        raise ValueError(f"the last {window:.0%} of the curve (steps >= {(1 - window) * steps[-1]:g}) holds {inside.sum()} "
+                         "record(s), a line needs 2: record more often")
+    slope = np.polyfit(steps[inside], acc[inside], 1)[0]
+    return float(slope * window * steps[-1])
 
 def students_converged(students, threshold: float = 0.01, window: float = 0.2) -> Gate:
     """The `students-converged` gate: the largest `plateau_gain` over `students` (students with a recorded curve, or

@@ -575,7 +575,7 @@ def student_preset(profile: str, method: str = 'cadistill', seed: int = 0) -> Di
     if profile == 'ci':
         return DistillConfig(steps=30, batch_size=32, teacher_batch_size=8, width=8, blocks=(1, 1, 1, 1), checkpoint_every=1000, **common)
     if profile == 'cpu':
-        return DistillConfig(steps=300, batch_size=64, teacher_batch_size=16, width=16, blocks=(1, 1, 1, 1), checkpoint_every=100, **common)
+        return DistillConfig(steps=2000, batch_size=64, teacher_batch_size=16, width=16, blocks=(1, 1, 1, 1), checkpoint_every=500, **common)
     if profile == 'paper':
         return DistillConfig(steps=40_000, batch_size=128, teacher_batch_size=32, width=64, blocks=(2, 2, 2, 2), checkpoint_every=2000, **common)
     raise ValueError(f"unknown profile {profile!r}: choose 'ci', 'cpu' or 'paper'")

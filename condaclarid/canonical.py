@@ -19,8 +19,9 @@ from .clarid import ClaridConfig, ClaridResult, clarid, canonical_features
 from .distill import DistillConfig, PreActResNet, TeacherSignal, train_student, teacher_subset, student_preset
 
 # %% auto #0
-__all__ = ['JUDGE_TARGETS', 'TEACHER_SOURCES', 'STUDENTS', 'CanonicalConfig', 'canonical_data', 'animals_teacher', 'judge',
-           'clarep_index', 'clarep_stage', 'clarep_images', 'per_class', 'teacher_signal', 'student']
+__all__ = ['JUDGE_TARGETS', 'TEACHER_SOURCES', 'CURVE_POINTS', 'CURVE_IMAGES', 'STUDENTS', 'CanonicalConfig', 'canonical_data',
+           'animals_teacher', 'judge', 'clarep_index', 'clarep_stage', 'clarep_images', 'per_class', 'teacher_signal',
+           'student']
 
 # %% ../nbs/33_canonical.ipynb #cab55245
 def _teacher_preset(profile: str = 'cpu', image_size: int = 32):
@@ -156,6 +157,9 @@ def teacher_signal(cfg: CanonicalConfig, source: str = 'canonical', fraction: fl
     return TeacherSignal(st['index'][rows], st['features'][source][rows], images[rows], labels[st['index'][rows]])
 
 # %% ../nbs/33_canonical.ipynb #5007ee9c
+CURVE_POINTS = 20     # learning-curve records per student: every steps / 20 steps ...
+CURVE_IMAGES = 1000   # ... on the first CURVE_IMAGES / 10 test images of each class
+
 def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.student` is the student's recipe
             method: str = 'cadistill',      # 'vanilla', 'cadistill', 'fitnet', 'at' or 'rkd'
             source: str = 'canonical',      # teacher features of 'canonical' samples, 'original' or 'regenerated' images
@@ -167,11 +171,15 @@ def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.stude
            ) -> PreActResNet:               # the student, frozen, in eval mode (cached)
     """A student of `cfg.student` trained on the whole training split by `method` ('vanilla', 'cadistill', 'fitnet',
     'at', 'rkd') from the teacher signal of `source` and `fraction`, with `seed` and any `DistillConfig` `changes`
-    (e.g. `lambda_align=0` to switch a loss term off); cached."""
-    train = canonical_data(cfg, quiet)['train']
+    (e.g. `lambda_align=0` to switch a loss term off); cached. Its learning curve (clean accuracy on a class-balanced
+    subset of the test split, `CURVE_POINTS` records) is in `metadata['curve']`, for `distill.students_converged`."""
+    data = canonical_data(cfg, quiet)
+    train, test = data['train'], data['test']
+    held_out = per_class(test.labels, CURVE_IMAGES // 10)
     config = dataclasses.replace(cfg.student, method=method, seed=seed, **changes)
     teacher = None if method == 'vanilla' else teacher_signal(cfg, source, fraction, device, quiet)
-    return train_student(train.images, train.labels, len(torch.unique(train.labels)), config, teacher, device=device, quiet=quiet)
+    return train_student(train.images, train.labels, len(torch.unique(train.labels)), config, teacher, device=device, quiet=quiet,
+                         eval_images=test.images[held_out], eval_labels=test.labels[held_out], eval_every=max(1, config.steps // CURVE_POINTS))
 
 # %% ../nbs/33_canonical.ipynb #c9a4cbcb
 STUDENTS = {'vanilla': ('vanilla', 'canonical'), 'FitNet': ('fitnet', 'canonical'), 'AT': ('at', 'canonical'),

@@ -18,14 +18,16 @@ from diffusers.optimization import get_scheduler
 from safetensors.torch import load_file, save_file
 
 from .core import *
+from .gates import Gate, at_most
 from .metrics import linear_cka
+from .robustness import accuracy
 from .train import _accelerator, _end_step, _optimizer_step, _resume
 
 # %% auto #0
 __all__ = ['METHODS', 'PreActBlock', 'PreActResNet', 'teacher_subset', 'TeacherSignal', 'cka_loss', 'alignment_loss',
            'clarep_cluster_loss', 'ConvRegressor', 'hint_stage', 'fitnet_loss', 'attention_map', 'at_loss',
            'rkd_relations', 'rkd_loss', 'DistillConfig', 'epoch_rows', 'teacher_rows', 'augment', 'fit_student',
-           'load_student', 'train_student', 'student_preset']
+           'load_student', 'train_student', 'plateau_gain', 'students_converged', 'student_preset']
 
 # %% ../nbs/31_distill.ipynb #b5d5395d
 class PreActBlock(nn.Module):
@@ -370,7 +372,37 @@ def _check_training_data(student: PreActResNet, images, labels, teacher: Teacher
         if lo < -1.001 or hi > 1.001: raise ValueError(f"teacher images must be scaled to [-1, 1]; got [{lo:.3g}, {hi:.3g}]")
     return images, labels
 
+def _check_eval_data(num_classes: int, image_shape: tuple, eval_images, eval_labels, eval_every: int):
+    """Check the held-out data of a learning curve: `eval_images` `(E, *image_shape)` in [-1, 1], `eval_labels` `(E,)`
+    in [0, num_classes). Returns them as tensors, or None when `eval_every` is 0 (no curve)."""
+    if not isinstance(eval_every, (int, np.integer)) or eval_every < 0:
+        raise ValueError(f"eval_every must be an int >= 0 (0: no learning curve), got {eval_every!r}")
+    if not eval_every:
+        if eval_images is not None or eval_labels is not None:
+            raise ValueError("eval_images and eval_labels were given but eval_every is 0: say how often to evaluate")
+        return None
+    if eval_images is None or eval_labels is None:
+        raise ValueError(f"eval_every={eval_every} needs eval_images and eval_labels (held-out images to score)")
+    ev = check_array(torch.as_tensor(eval_images, dtype=torch.float32), 'eval_images', ndim=4, shape=(None, *image_shape))
+    ey = check_array(torch.as_tensor(eval_labels), 'eval_labels', ndim=1)
+    check_same_length(eval_images=ev, eval_labels=ey)
+    if ey.is_floating_point() or len(ey) == 0 or ey.min() < 0 or ey.max() >= num_classes:
+        raise ValueError(f"eval_labels must be integer classes in [0, {num_classes - 1}], got {ey.dtype} "
+                         f"values {ey.min().item() if len(ey) else None}..{ey.max().item() if len(ey) else None}")
+    if ev.min() < -1.001 or ev.max() > 1.001:
+        raise ValueError(f"eval_images must be scaled to [-1, 1]; got values in [{ev.min().item():.3g}, {ev.max().item():.3g}]")
+    return ev, ey
+
 # %% ../nbs/31_distill.ipynb #08757a26
+def _record_accuracy(trainer: dict, student: PreActResNet, step: int, images: torch.Tensor, labels: torch.Tensor, mean):
+    """Append the clean accuracy of `student` (evaluated in eval mode, train flags restored, no gradients, no random
+    numbers: training continues exactly as without it) on held-out `images`/`labels` at `step` to `trainer['curve']`."""
+    t0 = time.perf_counter()
+    a = accuracy(student, images, labels, batch_size=500)
+    dev = next(student.parameters()).device
+    trainer['curve']['step'].append(step); trainer['curve']['accuracy'].append(mean(torch.tensor(a, device=dev)))
+    trainer['eval_seconds'] += time.perf_counter() - t0
+
 @pinned
 def fit_student(student: PreActResNet,                                # the network, trained in place
                 images,                                               # `(N, C, H, W)` in [-1, 1], array or tensor
@@ -381,12 +413,17 @@ def fit_student(student: PreActResNet,                                # the netw
                 device=None,                                          # None: a GPU if there is one
                 quiet: bool | None = None,                            # no progress bar (None: `CONDACLARID_QUIET`)
                 on_step: Callable[[int, float], None] | None = None,  # called as `on_step(step, loss)` after each step
-               ) -> dict:                                             # metadata: loss and its terms per step, seconds
+                eval_images=None,                                     # `(E, C, H, W)` in [-1, 1]: held-out images for the learning curve
+                eval_labels=None,                                     # `(E,)` their classes
+                eval_every: int = 0,                                  # steps between accuracy records (0: no curve)
+               ) -> dict:                                             # metadata: loss and its terms per step, curve, seconds
     """Train `student` in place on `images` `(N, C, H, W)` in [-1, 1] with class `labels` `(N,)` by `config.method`,
     with `teacher` (needed by every method but 'vanilla', which ignores it), checkpointing into `work_dir` every
-    `config.checkpoint_every` steps and resuming from the newest checkpoint there. Returns training metadata (total
-    loss and each term per step, seconds)."""
+    `config.checkpoint_every` steps and resuming from the newest checkpoint there. With `eval_every` > 0 the clean
+    accuracy on `eval_images` `(E, C, H, W)` / `eval_labels` `(E,)` is recorded every `eval_every` steps and after
+    the last (the learning curve). Returns training metadata (total loss and each term per step, curve, seconds)."""
     images, labels = _check_training_data(student, images, labels, teacher, config)
+    held_out = _check_eval_data(student.num_classes, images.shape[1:], eval_images, eval_labels, eval_every)
     if config.method == 'vanilla': teacher = None
     module = _Distiller(student, config, teacher, images.shape[-1])
     acc = _accelerator(device, config.mixed_precision)
@@ -410,8 +447,10 @@ def fit_student(student: PreActResNet,                                # the netw
                           num_warmup_steps=config.warmup_steps, num_training_steps=config.steps)
     model, opt, sched = acc.prepare(module.train(), opt, sched)
     key = {'config': config_dict(config), 'data': array_fingerprint(images, labels),
-           'teacher': None if teacher is None else teacher.fingerprint()}
-    trainer = {'step': 0, 'loss': [], 'terms': {}, 'seconds': 0.0, 'key': key}
+           'teacher': None if teacher is None else teacher.fingerprint(),
+           'eval': None if held_out is None else {'data': array_fingerprint(*held_out), 'every': eval_every}}
+    trainer = {'step': 0, 'loss': [], 'terms': {}, 'seconds': 0.0, 'key': key, 'curve': {'step': [], 'accuracy': []},
+               'eval_seconds': 0.0}
     trainer = _resume(acc, work_dir, trainer, 'key', 'DistillConfig, data or teacher')
     weights, first = module.weights(), trainer['step']
     mean = lambda v: acc.gather(v.detach()).mean().item()   # a loss averaged over the processes
@@ -429,6 +468,8 @@ def fit_student(student: PreActResNet,                                # the netw
         loss = sum(weights[k] * v for k, v in terms.items())
         _optimizer_step(acc, loss, module.parameters(), opt, sched, config.grad_clip)
         for k, v in terms.items(): trainer['terms'].setdefault(k, []).append(mean(v))
+        if held_out is not None and ((step + 1) % eval_every == 0 or step + 1 == config.steps):
+            _record_accuracy(trainer, student, step + 1, *held_out, mean)
         t0 = _end_step(acc, trainer, step, mean(loss), config, work_dir, bar, on_step, t0)
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
@@ -439,7 +480,9 @@ def fit_student(student: PreActResNet,                                # the netw
     acc.free_memory()
     return {'steps': trainer['step'], 'loss': trainer['loss'], 'terms': trainer['terms'],
             'final_loss': float(np.mean(trainer['loss'][-max(1, config.steps // 10):])),
-            'seconds': round(trainer['seconds'], 2), 'seconds_per_step': round(trainer['seconds'] / max(trainer['step'], 1), 4),
+            'curve': None if held_out is None else dict(trainer['curve'], n=len(held_out[0])),
+            'seconds': round(trainer['seconds'], 2), 'eval_seconds': round(trainer['eval_seconds'], 2),
+            'seconds_per_step': round((trainer['seconds'] - trainer['eval_seconds']) / max(trainer['step'], 1), 4),
             'resumed_at': first, 'steps_this_run': config.steps - first, 'teacher_batch_size': None if teacher is None else bt,
             'device': str(dev), 'processes': world, 'distill_config': key['config'], 'data_fingerprint': key['data'],
             'teacher_fingerprint': key['teacher']}
@@ -465,21 +508,29 @@ def train_student(images,                                # `(N, C, H, W)` in [-1
                   device=None,                           # None: train on a GPU if any, return the student on the CPU
                   quiet: bool | None = None,             # no progress bar (None: `CONDACLARID_QUIET`)
                   force: bool = False,                   # retrain even if the student is cached
+                  eval_images=None,                      # `(E, C, H, W)` in [-1, 1]: held-out images for the learning curve
+                  eval_labels=None,                      # `(E,)` their classes
+                  eval_every: int = 0,                   # steps between accuracy records (0: no curve)
                  ) -> PreActResNet:                      # the student, frozen, in eval mode
     """Train (or load from the cache) a `PreActResNet` student of `config.width`/`config.blocks` on `images`
     `(N, C, H, W)` in [-1, 1] with `labels` `(N,)` in [0, num_classes) by `config.method`, with `teacher` (ignored by
     'vanilla'). The student lives in `root/student/<hash>` (`root`: `data_dir()`), keyed by the data, the teacher
-    signal and the config; interrupted training resumes from `root/checkpoints/<hash>`. Returns it frozen, in eval mode."""
+    signal, the config and the held-out data of its learning curve (`eval_every` > 0: accuracy on `eval_images`
+    `(E, C, H, W)` every `eval_every` steps, in `student.metadata['curve']`); interrupted training resumes from
+    `root/checkpoints/<hash>`. Returns it frozen, in eval mode."""
     images, labels = torch.as_tensor(images, dtype=torch.float32), torch.as_tensor(labels)
     if config.method == 'vanilla': teacher = None
     key = {'data': array_fingerprint(images, labels), 'teacher': None if teacher is None else teacher.fingerprint(),
            'num_classes': num_classes, 'distill': config_dict(config)}
+    held_out = _check_eval_data(num_classes, images.shape[1:], eval_images, eval_labels, eval_every)
+    if held_out is not None: key['eval'] = {'data': array_fingerprint(*held_out), 'every': eval_every}   # the curve is part of the artifact
     root = Path(root) if root is not None else data_dir()
     path, work = root/'student'/config_hash(key), root/'checkpoints'/config_hash(key)
     if force or not (path/'config.json').exists():
         seed_everything(config.seed)
         student = PreActResNet(num_classes, config.width, config.blocks, images.shape[1] if images.ndim == 4 else 3)
-        meta = fit_student(student, images, labels, config, work, teacher=teacher, device=device, quiet=quiet)
+        meta = fit_student(student, images, labels, config, work, teacher=teacher, device=device, quiet=quiet,
+                           eval_images=eval_images, eval_labels=eval_labels, eval_every=eval_every)
         meta.update(num_classes=num_classes, in_channels=student.in_channels)
         state = PartialState()
         if state.is_main_process:
@@ -491,6 +542,33 @@ def train_student(images,                                # `(N, C, H, W)` in [-1
         state.wait_for_everyone()
     return load_student(path, device)
 
+# %% ../nbs/31_distill.ipynb #d2839358
+def plateau_gain(curve, window: float = 0.2) -> float:
+    """Clean accuracy gained over the last `window` of training, from a learning `curve` `{'step': [...],
+    'accuracy': [...]}` as `fit_student` records it (or a student whose `metadata['curve']` holds one): the rise,
+    over the window, of the least-squares line through the records at steps >= (1 − window) · last step."""
+    if hasattr(curve, 'metadata'): curve = curve.metadata.get('curve')
+    if not isinstance(curve, dict) or not {'step', 'accuracy'} <= set(curve):
+        raise ValueError("plateau_gain needs a learning curve {'step': [...], 'accuracy': [...]} (train the student with "
+                         f"eval_every > 0), got {type(curve).__name__}")
+    steps, acc = np.asarray(curve['step'], dtype=float), np.asarray(curve['accuracy'], dtype=float)
+    if len(steps) < 2 or len(steps) != len(acc) or (np.diff(steps) <= 0).any():
+        raise ValueError(f"a learning curve needs >= 2 records at increasing steps, got steps {steps.tolist()} and {len(acc)} accuracies")
+    if not 0 < window < 1: raise ValueError(f"window must lie in (0, 1), got {window}")
+    inside = steps >= (1 - window) * steps[-1] - 1e-9
+    if inside.sum() < 2:
+        raise ValueError(f"the last {window:.0%} of the curve (steps >= {(1 - window) * steps[-1]:g}) holds {inside.sum()} "
+                         "record(s), a line needs 2: record more often")
+    slope = np.polyfit(steps[inside], acc[inside], 1)[0]
+    return float(slope * window * steps[-1])
+
+def students_converged(students, threshold: float = 0.01, window: float = 0.2) -> Gate:
+    """The `students-converged` gate: the largest `plateau_gain` over `students` (students with a recorded curve, or
+    curves; a dict's values), passed when at most `threshold`."""
+    items = list(students.values()) if isinstance(students, dict) else list(students)
+    if not items: raise ValueError("students_converged needs at least one student or curve")
+    return at_most('students-converged', max(plateau_gain(s, window) for s in items), threshold)
+
 # %% ../nbs/31_distill.ipynb #a667d3ad
 def student_preset(profile: str, method: str = 'cadistill', seed: int = 0) -> DistillConfig:
     "The recommended `DistillConfig` of `method` for `profile` ('ci', 'cpu' or 'paper'): student size, steps, batches."
@@ -498,7 +576,7 @@ def student_preset(profile: str, method: str = 'cadistill', seed: int = 0) -> Di
     if profile == 'ci':
         return DistillConfig(steps=30, batch_size=32, teacher_batch_size=8, width=8, blocks=(1, 1, 1, 1), checkpoint_every=1000, **common)
     if profile == 'cpu':
-        return DistillConfig(steps=300, batch_size=64, teacher_batch_size=16, width=16, blocks=(1, 1, 1, 1), checkpoint_every=100, **common)
+        return DistillConfig(steps=2000, batch_size=64, teacher_batch_size=16, width=16, blocks=(1, 1, 1, 1), checkpoint_every=500, **common)
     if profile == 'paper':
         return DistillConfig(steps=40_000, batch_size=128, teacher_batch_size=32, width=64, blocks=(2, 2, 2, 2), checkpoint_every=2000, **common)
     raise ValueError(f"unknown profile {profile!r}: choose 'ci', 'cpu' or 'paper'")

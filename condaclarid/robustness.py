@@ -22,15 +22,16 @@ from skimage.transform import AffineTransform, warp
 from skimage.util import random_noise
 
 from .core import check_array, get_device, progress
+from .gates import Gate, at_most, within
 from .metrics import to_uint8
 from .animals import VARIANTS, bg_gap
 
 # %% auto #0
 __all__ = ['ATTACKS', 'EPS_SWEEP', 'CORRUPTIONS', 'APPROXIMATED', 'SEVERITY_CONSTANTS', 'check_images', 'check_labels',
            'eval_mode', 'predict_logits', 'correct_predictions', 'accuracy', 'ZeroOneInput', 'cw_margin', 'CWLinf',
-           'AttackSpec', 'attack_spec', 'check_adversarial', 'attack', 'robust_accuracy', 'background_accuracy',
-           'plasma_fractal', 'motion_blur_layer', 'frost_texture', 'corrupt', 'corruption_accuracy',
-           'mean_corruption_accuracy']
+           'AttackSpec', 'attack_spec', 'check_adversarial', 'attack', 'robust_accuracy', 'reference_pgd',
+           'attack_check', 'attacks_valid', 'background_accuracy', 'plasma_fractal', 'motion_blur_layer',
+           'frost_texture', 'corrupt', 'corruption_accuracy', 'mean_corruption_accuracy']
 
 # %% ../nbs/32_robustness.ipynb #5954714b
 _TOL = 1e-5  # float slack on range checks
@@ -310,6 +311,104 @@ def robust_accuracy(model: nn.Module,           # classifier of [-1, 1] images, 
         if len(specs) > 1:
             rows.append(row('worst-case', e, survived, math.nan, 'robust only if every attack above fails at this eps'))
     return pd.DataFrame(rows)
+
+# %% ../nbs/32_robustness.ipynb #252491fa
+def reference_pgd(model: nn.Module,           # classifier of [-1, 1] images, returning logits `(B, K)`
+                  images: torch.Tensor,       # `(B, C, H, W)` in [-1, 1]
+                  labels: torch.Tensor,       # `(B,)` int64 true classes
+                  eps: float = 8/255,         # L∞ radius on [0, 1] images
+                  steps: int = 100,           # gradient steps per restart
+                  restarts: int = 5,          # random starts; each attacks the images no earlier one broke
+                  step_frac: float | None = None,  # step size as a fraction of eps (None: Madry's 2.5 / steps)
+                  seed: int = 0,              # seeds the random starts (a generator of its own)
+                  batch_size: int = 256,      # images per network call
+                  device=None,                # where to attack, the model moved there (None: where its parameters are)
+                  quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+                 ) -> torch.Tensor:           # adversarial images `(B, C, H, W)` in [-1, 1], on the CPU
+    """Plain-torch L∞ PGD on the cross-entropy, independent of torchattacks: `restarts` uniform random starts in the
+    `eps`-ball of each image of `images` `(B, C, H, W)` (labels `(B,)`), `steps` signed-gradient steps of
+    `step_frac`·eps each, projected on the ball and on [0, 1] (the attack works on x = (images + 1) / 2 and calls
+    `model(2x - 1)`). Returns `(B, C, H, W)` in [-1, 1]: for each image the first iterate the model misclassified
+    (any restart), else the last iterate of the last restart. Checked like `attack`; seeded by `seed`."""
+    check_images(images); check_labels(labels, len(images)); _check_eps(eps); _check_batch_size(batch_size); _check_seed(seed)
+    for name, v in (('steps', steps), ('restarts', restarts)):
+        if not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name} must be a positive int, got {v!r}")
+    alpha = float(eps) * (2.5 / steps if step_frac is None else step_frac)
+    if not alpha > 0: raise ValueError(f"step_frac must be > 0, got {step_frac!r}")
+    dev = _run_device(model, device)
+    predict_logits(model, images[:1], device=dev)                  # a model that does not return logits fails here
+    _check_label_range(labels, predict_logits(model, images[:1], device=dev).shape[1])
+    x01 = ((images + 1) / 2).clamp(0, 1)
+    out = x01.clone()
+    g = torch.Generator().manual_seed(seed)
+    with eval_mode(model):
+        for i in progress(range(0, len(images), batch_size), desc=f'reference PGD-{steps}x{restarts}', quiet=quiet):
+            x, y = x01[i:i + batch_size].to(dev), labels[i:i + batch_size].to(dev)
+            best, alive = x.clone(), torch.ones(len(x), dtype=torch.bool, device=dev)
+            for _ in range(restarts):
+                idx = alive.nonzero()[:, 0]
+                if not len(idx): break
+                x0, yy = x[idx], y[idx]
+                start = (torch.rand(x0.shape, generator=g) * 2 - 1).to(dev) * eps
+                adv = (x0 + start).clamp(0, 1)
+                for t in range(steps + 1):
+                    adv.requires_grad_(True)
+                    logits = model(2 * adv - 1)
+                    wrong = logits.argmax(1) != yy
+                    best[idx[wrong]] = adv.detach()[wrong]; alive[idx[wrong]] = False
+                    if t == steps or wrong.all(): break
+                    keep = ~wrong                              # go on with the images not broken yet
+                    grad, = torch.autograd.grad(F.cross_entropy(logits, yy, reduction='sum'), adv)
+                    adv = adv.detach()[keep] + alpha * grad[keep].sign()
+                    x0, yy, idx = x0[keep], yy[keep], idx[keep]
+                    adv = (x0 + (adv - x0).clamp(-eps, eps)).clamp(0, 1)
+                best[idx[~wrong]] = adv.detach()[~wrong]      # survivors keep the last iterate
+            check_adversarial(best, x, eps)
+            out[i:i + batch_size] = best.cpu()
+    return (out * 2 - 1).to(images.dtype)
+
+# %% ../nbs/32_robustness.ipynb #068b637c
+def attack_check(model: nn.Module,           # classifier of [-1, 1] images, returning logits `(B, K)`
+                 images: torch.Tensor,       # `(B, C, H, W)` in [-1, 1]
+                 labels: torch.Tensor,       # `(B,)` int64 true classes
+                 attack='PGD-20',            # the attack under test (a name or an `AttackSpec`)
+                 eps: float = 8/255,         # the radius the two implementations are compared at
+                 large_eps: float = 32/255,  # the radius where accuracy must fall to about 0
+                 steps: int = 100,           # reference PGD: steps per restart
+                 restarts: int = 5,          # reference PGD: random restarts
+                 seed: int = 0,              # seeds both attacks
+                 batch_size: int = 256,      # images per network call
+                 device=None,                # where to attack (None: where the model's parameters are)
+                 quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+                ) -> dict:                   # accuracies: 'clean', 'large', 'attack', 'reference', 'difference'
+    """What `attacks_valid` needs from one model on `images` `(B, C, H, W)` in [-1, 1] with `labels` `(B,)`: its
+    accuracy under `attack` at `large_eps` ('large') and at `eps` ('attack'), under `reference_pgd` at `eps`
+    ('reference'), and 'difference' = reference − attack. Only correctly classified images are attacked, as in
+    `robust_accuracy`."""
+    table = robust_accuracy(model, images, labels, attacks=attack, eps=(eps, large_eps), seed=seed,
+                            batch_size=batch_size, device=device, quiet=quiet)
+    clean = correct_predictions(model, images, labels, batch_size, device)
+    idx = clean.nonzero()[:, 0]
+    survived = 0
+    if len(idx):
+        adv = reference_pgd(model, images[idx], labels[idx], eps, steps, restarts, seed=seed, batch_size=batch_size,
+                            device=device, quiet=quiet)
+        survived = correct_predictions(model, adv, labels[idx], batch_size, device).sum().item()
+    at = lambda e: table[(table.attack != 'clean') & np.isclose(table.eps, e)].accuracy.item()
+    out = {'clean': clean.double().mean().item(), 'large': at(large_eps), 'attack': at(eps), 'reference': survived / len(images)}
+    return out | {'difference': out['reference'] - out['attack']}
+
+def attacks_valid(large_eps_accuracy,            # accuracy of each model under the attack at the large radius
+                  reference_minus_attack,        # reference PGD minus the attack at 8/255, for each model
+                  max_accuracy: float = 0.02,    # the large radius must take every model to at most this
+                  tolerance: float = 0.03,       # the two implementations must agree to within this
+                 ) -> Gate:
+    """The `attacks-valid` gate: the worst (largest) of `large_eps_accuracy` at most `max_accuracy`, and the largest
+    (in size) of `reference_minus_attack` within ±`tolerance`. Its value is the first; both rules must pass."""
+    large, diff = [float(v) for v in large_eps_accuracy], [float(v) for v in reference_minus_attack]
+    if not large or not diff: raise ValueError("attacks_valid needs at least one model's accuracies")
+    return Gate.all('attacks-valid', [at_most('attacks-valid', max(large), max_accuracy),
+                                      within('attacks-valid', max(diff, key=abs), tolerance)])
 
 # %% ../nbs/32_robustness.ipynb #7125e638
 def background_accuracy(model: nn.Module, variants: dict, batch_size: int = 256, device=None) -> pd.DataFrame:

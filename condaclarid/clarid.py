@@ -261,9 +261,9 @@ class ClaridResult:
 
 # %% ../nbs/30_clarid.ipynb #9e8b721a
 def _class_labels(den: Denoiser, labels: torch.Tensor, n: int) -> torch.Tensor:
-    "Class labels `(n,)` checked against a class-conditional `den` (no null class among them)."
-    if den.config.condition != 'class':
-        raise ValueError(f"CLARID needs a class-conditional model; this one has condition={den.config.condition!r}")
+    "Class labels `(n,)` (no null class among them), or a text model's `(n, L, D)` embeddings, checked against `den`."
+    if den.config.condition not in ('class', 'text'):
+        raise ValueError(f"CLARID needs a class-conditional (or text-conditional) model; this one has condition={den.config.condition!r}")
     return den.check_labels(labels, n, allow_null=False)
 
 def _check_feature_count(den: Denoiser, layer: str, n: int):
@@ -271,14 +271,15 @@ def _check_feature_count(den: Denoiser, layer: str, n: int):
     D = int(np.prod(den.latent_shape))
     with torch.no_grad():
         probe = torch.zeros(1, *den.latent_shape, device=den.device)
-        F = den.features(probe, 0, torch.zeros(1, dtype=torch.long, device=den.device), layer)[0].numel()
+        F = den.features(probe, 0, den.zero_condition(1), layer)[0].numel()
     if n > min(D, F):
         raise ValueError(f"n = {n} directions exceed min(input dimension {D}, features of {layer!r} {F}); use n <= {min(D, F)}")
 
 @torch.no_grad()
 def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: ClaridConfig | None = None,
            quiet: bool | None = None) -> ClaridResult:
-    """CLARID on `images` `(N, C, H, W)` in [-1, 1] of classes `labels` `(N,)`: DDIM-invert to t_e, top-n Jacobian SVD
+    """CLARID on `images` `(N, C, H, W)` in [-1, 1] of classes `labels` `(N,)` (a text model: its embeddings
+    `(N, L, D)`): DDIM-invert to t_e, top-n Jacobian SVD
     of the `config.layer` features there, k per sample, projection, and class-conditional guided decoding from both
     the projected (canonical sample) and the unprojected latent (CFG regeneration). All inputs are checked first."""
     cfg = config or ClaridConfig()
@@ -287,8 +288,9 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
     layer = _check_layer(den, cfg.layer)
     _check_layer(den, cfg.feature_layer)   # read later by canonical features (e.g. `canonical.clarep_stage`): fail now
     _check_feature_count(den, layer, cfg.n)
-    if cfg.guidance != 1 and den.null_label is None:
-        raise ValueError(f"guidance={cfg.guidance} needs a trained null class, which this model lacks: use guidance=1")
+    if cfg.guidance != 1 and not den.has_null:
+        raise ValueError(f"guidance={cfg.guidance} needs a trained null class (or a text model's null embedding), which "
+                         "this model lacks: use guidance=1")
     steps, t_e = snap_time(den, cfg.t_e, cfg.num_steps)
     starts = torch.randn(len(images), int(np.prod(den.latent_shape)), generator=torch.Generator().manual_seed(cfg.seed),
                          dtype=torch.float64)
@@ -322,12 +324,12 @@ def canonical_features(den: Denoiser,                       # the diffusion mode
                       ) -> torch.Tensor:                    # features `(N, ...)` of `layer`, on the CPU
     """Features `(N, ...)` (CPU) of `layer` (default `default_feature_layer`) of `images` `(N, C, H, W)` in [-1, 1] at
     t_r * T (snapped to the `num_steps` grid), reached by DDIM inversion. `labels` None: the null class (no label
-    information in the features); else `(N,)` class labels (or what the model's condition takes)."""
+    information in the features; a text model: its null embedding); else `(N,)` class labels (or what the model's
+    condition takes)."""
     images = check_array(model_input(den, images), 'images', shape=(None, *den.image_shape))
     if labels is None and den.config.condition != 'none':
-        if den.null_label is None:
-            raise ValueError(f"this {den.config.condition}-conditional model has no null class: pass labels")
-        labels = torch.full((len(images),), den.null_label, dtype=torch.long)
+        if not den.has_null: raise ValueError(f"this {den.config.condition}-conditional model has no null class: pass labels")
+        labels = den.null_condition(len(images)).cpu()
     labels = den.check_labels(labels, len(images))
     layer = _check_layer(den, layer)
     steps, t = snap_time(den, t_r, num_steps)
@@ -344,7 +346,7 @@ def canonical_features(den: Denoiser,                       # the diffusion mode
 @torch.no_grad()
 def two_stage_sample(den: Denoiser,              # a class-conditional model with a trained null class
                      noise: torch.Tensor,        # starting latents `(N, C, h, w)` at T-1
-                     labels: torch.Tensor,       # `(N,)` int64 classes for the conditional stage
+                     labels: torch.Tensor,       # `(N,)` int64 classes (a text model: `(N, L, D)`) for the conditional stage
                      t_e: float = 0.8,           # switch time, a fraction of T in (0, 1), snapped to the grid
                      guidance: float = 1.0,      # classifier-free guidance weight of the conditional stage (1: none)
                      num_steps: int = 50,        # DDIM steps over the full [0, T-1] grid
@@ -355,7 +357,7 @@ def two_stage_sample(den: Denoiser,              # a class-conditional model wit
     t_e * T (snapped to the `num_steps` grid), then class-conditional DDIM on `labels` `(N,)` with `guidance` to 0."""
     check_array(noise, 'noise', ndim=4, shape=(None, *den.latent_shape))
     labels = _class_labels(den, labels, len(noise))
-    if den.null_label is None: raise ValueError("two-stage sampling needs a model with a trained null class")
+    if not den.has_null: raise ValueError("two-stage sampling needs a model with a trained null class (or a text model's null embedding)")
     steps, t = snap_time(den, t_e, num_steps)
     grid = ddim_timesteps(num_steps, None, den.num_train_timesteps).to(den.device)
     abar = den.alphas_cumprod
@@ -364,7 +366,7 @@ def two_stage_sample(den: Denoiser,              # a class-conditional model wit
         out = []
         for i in range(0, len(noise), batch_size):
             x = noise[i:i + batch_size].to(den.device)
-            null = torch.full((len(x),), den.null_label, dtype=torch.long, device=den.device)
+            null = den.null_condition(len(x))
             for j in range(num_steps - 1, steps - 1, -1):  # grid[num_steps - 1] = T-1 down to grid[steps - 1] = t
                 x = ddim_step(x, den.eps(x, grid[j], null), abar[grid[j]], abar[grid[j - 1]])
             out.append(ddim_sample(den, x, labels[i:i + batch_size].to(den.device), num_steps=steps, t_start=t,

@@ -12,25 +12,27 @@ import torch
 import torch.nn as nn
 from torch.autograd import forward_ad
 from fastcore.basics import patch
-from diffusers import AutoencoderKL, DDIMScheduler, DiTTransformer2DModel, UNet2DModel
+from diffusers import AutoencoderKL, DDIMScheduler, DiTTransformer2DModel, UNet2DConditionModel, UNet2DModel
+from safetensors.torch import load_file, save_file
 from diffusers.models.attention_processor import Attention, AttnProcessor
 
 from .core import *
 
 # %% auto #0
-__all__ = ['ModelConfig', 'build_backbone', 'config_from_backbone', 'make_scheduler', 'AutodiffGroupNorm', 'make_autodiff_safe',
-           'Denoiser', 'model_parts']
+__all__ = ['ModelConfig', 'build_backbone', 'unsupported_reason', 'config_from_backbone', 'make_scheduler', 'AutodiffGroupNorm',
+           'make_autodiff_safe', 'Denoiser', 'model_parts']
 
 # %% ../nbs/10_models.ipynb #afafc967
 @dataclass
 class ModelConfig:
-    "Which conditional denoiser to build (diffusers `UNet2DModel` or `DiTTransformer2DModel`)."
+    "Which conditional denoiser to build (diffusers `UNet2DModel` or `DiTTransformer2DModel`), or describes a loaded one."
     arch: str = 'unet'                   # 'unet' (UNet2DModel) or 'dit' (DiTTransformer2DModel)
     sample_size: int = 32                # height = width of what the denoiser sees (pixels, or VAE latents)
     in_channels: int = 3                 # channels of what the denoiser sees (3: RGB pixels; 4: SD-VAE latents)
-    condition: str = 'none'              # 'class' (int labels), 'continuous' ((B, D) floats as extra channels), 'none'
+    condition: str = 'none'              # 'class' (int labels), 'continuous' ((B, D) floats as extra channels),
+                                         # 'text' ((B, L, D) encoder hidden states, UNet2DConditionModel), 'none'
     num_classes: int = 0                 # K for condition='class'
-    cond_dim: int = 0                    # D for condition='continuous'
+    cond_dim: int = 0                    # D for condition='continuous' or 'text' (the width of the embeddings)
     cfg_null: bool = True                # class models: index K is a trained null class, so CFG is possible
     widths: tuple = (32, 64, 64)         # UNet: channels at each resolution level (ConDA: 128,128,256,256,512,512)
     layers_per_block: int = 1            # UNet: residual blocks per level (diffusers default: 2)
@@ -47,10 +49,13 @@ class ModelConfig:
         if self.vae is not None: self.vae = str(self.vae)
         bad = lambda what: ValueError(f"ModelConfig: {what}")
         if self.arch not in ('unet', 'dit'): raise bad(f"arch must be 'unet' or 'dit', got {self.arch!r}")
-        if self.condition not in ('class', 'continuous', 'none'):
-            raise bad(f"condition must be 'class', 'continuous' or 'none', got {self.condition!r}")
+        if self.condition not in ('class', 'continuous', 'text', 'none'):
+            raise bad(f"condition must be 'class', 'continuous', 'text' or 'none', got {self.condition!r}")
         if self.condition == 'class' and self.num_classes < 1: raise bad("condition='class' needs num_classes >= 1")
-        if self.condition == 'continuous' and self.cond_dim < 1: raise bad("condition='continuous' needs cond_dim >= 1")
+        if self.condition in ('continuous', 'text') and self.cond_dim < 1:
+            raise bad(f"condition={self.condition!r} needs cond_dim >= 1")
+        if self.condition == 'text' and self.arch != 'unet':
+            raise bad("condition='text' is a UNet2DConditionModel's cross-attention condition: use arch='unet'")
         if self.arch == 'unet':
             down = 2 ** (len(self.widths) - 1)
             if self.sample_size % down: raise bad(f"sample_size {self.sample_size} must be divisible by {down} "
@@ -69,6 +74,9 @@ class ModelConfig:
 def build_backbone(config: ModelConfig) -> nn.Module:
     "A freshly initialised diffusers `UNet2DModel` or `DiTTransformer2DModel` for `config` (seed torch first)."
     c = config
+    if c.condition == 'text':
+        raise ValueError("a text-conditioned UNet2DConditionModel is loaded, not built here: use Denoiser.from_pretrained "
+                         "(your folder) or pass backbone= to Denoiser")
     if c.arch == 'dit':
         return DiTTransformer2DModel(
             num_attention_heads=c.dit_heads, attention_head_dim=c.dit_head_dim, in_channels=c.in_channels + c.extra_channels,
@@ -82,19 +90,49 @@ def build_backbone(config: ModelConfig) -> nn.Module:
                        up_block_types=up, norm_num_groups=c.norm_groups, num_class_embeds=n_embeds)
 
 # %% ../nbs/10_models.ipynb #59f30d4b
+def unsupported_reason(config: dict) -> str | None:
+    """Why this package cannot drive the `UNet2DConditionModel` whose diffusers config (`config.json` as a dict) is
+    `config`, or None when it can: it must need nothing but the noisy latents, the timestep and the encoder hidden
+    states `(B, L, D)`."""
+    c = config
+    if c.get('addition_embed_type') not in (None, 'text'):
+        return (f"addition_embed_type={c['addition_embed_type']!r} needs added_cond_kwargs besides the text (SDXL's pooled "
+                "text embeddings and time ids, or image embeddings)")
+    if c.get('class_embed_type') is not None or c.get('num_class_embeds') is not None:
+        return "it takes class_labels besides the text (class_embed_type or num_class_embeds: a noise level, a class or an image embedding)"
+    if c.get('encoder_hid_dim_type') not in (None, 'text_proj'):
+        return f"encoder_hid_dim_type={c['encoder_hid_dim_type']!r} needs image embeddings"
+    inp, out = c.get('in_channels', 4), c.get('out_channels', 4)
+    if out not in (inp, 2 * inp):
+        return (f"it takes {inp} input channels for {out} output channels: an inpainting, depth or upscaling model, which "
+                "needs a mask or an image beside the latents")
+    width = c.get('cross_attention_dim')
+    if isinstance(width, (list, tuple)) and len(set(width)) > 1: return f"its blocks take embeddings of different widths {width}"
+    if not isinstance(c.get('sample_size'), int): return f"its config gives no single sample_size (got {c.get('sample_size')!r})"
+    return None
+
 def config_from_backbone(model: nn.Module, vae: str | None = None) -> ModelConfig:
     """Read a `ModelConfig` off a diffusers backbone that was not saved by this package. A UNet with more input than
     output channels is taken as continuous-conditioned (the extra channels are the condition); a UNet's class table
-    is taken to hold no null class; a DiT whose output has twice its input channels learned its variance (DiT-XL/2)."""
+    is taken to hold no null class; a DiT (or a `UNet2DConditionModel`) whose output has twice its input channels
+    learned its variance (DiT-XL/2); a `UNet2DConditionModel` is text-conditioned, D its cross-attention width."""
     c = model.config
     size = c.sample_size[0] if isinstance(c.sample_size, (list, tuple)) else c.sample_size
+    levels = lambda: [i for i, b in enumerate(c.down_block_types) if 'Attn' in b]
+    if isinstance(model, UNet2DConditionModel):
+        if why := unsupported_reason(dict(c)): raise ValueError(f"this UNet2DConditionModel cannot be used: {why}")
+        width = c.encoder_hid_dim if c.encoder_hid_dim_type == 'text_proj' else c.cross_attention_dim
+        return ModelConfig('unet', size, c.in_channels, 'text', cond_dim=width[0] if isinstance(width, (list, tuple)) else width,
+                           cfg_null=False, widths=c.block_out_channels, norm_groups=c.norm_num_groups or 1, vae=vae,
+                           layers_per_block=c.layers_per_block if isinstance(c.layers_per_block, int) else c.layers_per_block[0],
+                           attention_levels=levels())
     if isinstance(model, UNet2DModel):
         extra = c.in_channels - c.out_channels
         cond = 'class' if c.num_class_embeds else 'continuous' if extra > 0 else 'none'
         return ModelConfig('unet', size, c.out_channels, cond, num_classes=c.num_class_embeds or 0,
                            cond_dim=max(extra, 0), cfg_null=False, widths=c.block_out_channels,
                            layers_per_block=c.layers_per_block, norm_groups=c.norm_num_groups, vae=vae,
-                           attention_levels=[i for i, b in enumerate(c.down_block_types) if 'Attn' in b])
+                           attention_levels=levels())
     out = c.out_channels or c.in_channels
     channels = c.in_channels if out >= c.in_channels else out
     extra = c.in_channels - channels
@@ -141,14 +179,31 @@ def _load_vae(path) -> AutoencoderKL:
         raise FileNotFoundError(f"no AutoencoderKL at {path}: expected a diffusers folder with config.json and weights")
     return AutoencoderKL.from_pretrained(path).eval().requires_grad_(False)
 
+_NULL_FILE = 'null_embedding.safetensors'  # a text model's declared null embedding, at the root of its folder
+
+def _check_null_embedding(null, config: ModelConfig) -> torch.Tensor | None:
+    "A declared null embedding as an `(L, D)` float tensor (a text encoder's `(1, L, D)` output is accepted), or None."
+    if null is None: return None
+    if config.condition != 'text':
+        raise ValueError(f"null_embedding is for text-conditional models; this one has condition={config.condition!r} "
+                         "(a class model's unconditional mode is its null class)")
+    if not torch.is_tensor(null): raise ValueError(f"null_embedding must be a torch tensor (L, D), got {type(null).__name__}")
+    if null.ndim == 3 and len(null) == 1: null = null[0]
+    check_array(null, 'null_embedding', ndim=2, shape=(None, config.cond_dim))
+    if not null.is_floating_point(): raise ValueError(f"null_embedding must hold floats, got dtype {null.dtype}")
+    return null.detach().clone().float()
+
 # %% ../nbs/10_models.ipynb #1525c648
 class Denoiser(nn.Module):
     "A conditional epsilon-prediction denoiser: diffusers backbone + noise schedule + optional VAE, one interface."
     def __init__(self, config: ModelConfig, backbone: nn.Module | None = None, scheduler: DDIMScheduler | None = None,
-                 vae: AutoencoderKL | None = None, metadata: dict | None = None):
+                 vae: AutoencoderKL | None = None, metadata: dict | None = None, null_embedding: torch.Tensor | None = None):
         super().__init__()
         self.config, self.metadata = config, dict(metadata or {})
         self.backbone = make_autodiff_safe(backbone if backbone is not None else build_backbone(config))
+        if (config.condition == 'text') != isinstance(self.backbone, UNet2DConditionModel):
+            raise ValueError(f"condition='text' goes with a UNet2DConditionModel backbone, and only with one; got "
+                             f"condition={config.condition!r} and a {type(self.backbone).__name__}")
         if self.config.arch == 'dit':  # we drop labels to the null class ourselves (seeded), never at random inside
             for m in self.backbone.modules():
                 if hasattr(m, 'class_embedder'): m.class_embedder.dropout_prob = 0.0
@@ -158,6 +213,8 @@ class Denoiser(nn.Module):
                              f"{self.scheduler.config.prediction_type!r}")
         self.vae = vae if vae is not None else _load_vae(config.vae) if config.vae else None
         self.register_buffer('alphas_cumprod', self.scheduler.alphas_cumprod.clone().float(), persistent=False)
+        # text models: the embedding the model was trained with for a dropped caption, (L, D); it also fixes L
+        self.register_buffer('null_embedding', _check_null_embedding(null_embedding, config), persistent=False)
         self._check_vae()
 
     def _check_vae(self):
@@ -189,17 +246,51 @@ class Denoiser(nn.Module):
         c = self.config
         return c.num_classes if c.condition == 'class' and (c.cfg_null or c.arch == 'dit') else None
 
+    @property
+    def has_null(self) -> bool:
+        "Whether the model has an unconditional mode for classifier-free guidance: a null class or a declared null embedding."
+        return self.null_label is not None or self.null_embedding is not None
+
+    def null_condition(self, n: int) -> torch.Tensor:
+        "The unconditional condition for `n` samples on the model's device: `(n,)` null-class labels or `(n, L, D)` null embeddings."
+        if self.null_embedding is not None: return self.null_embedding.expand(n, -1, -1)
+        if self.null_label is not None: return torch.full((n,), self.null_label, dtype=torch.long, device=self.device)
+        c = self.config
+        hint = ("declare the embedding it was trained with for a dropped caption (e.g. your text encoder's output for the "
+                "empty prompt, (L, D)): Denoiser.from_pretrained(folder, null_embedding=...)" if c.condition == 'text'
+                else f"this one has condition={c.condition!r}, cfg_null={c.cfg_null}")
+        raise ValueError(f"no unconditional mode: the model needs a trained null class or a declared null embedding; {hint}")
+
+    def zero_condition(self, n: int):
+        "A valid condition for `n` samples that means nothing in particular (class 0, zeros, or None): for probing shapes."
+        c, dev = self.config, self.device
+        if c.condition == 'class': return torch.zeros(n, dtype=torch.long, device=dev)
+        if c.condition == 'continuous': return torch.zeros(n, c.cond_dim, device=dev)
+        if c.condition == 'text': return torch.zeros(n, 1 if self.null_embedding is None else len(self.null_embedding), c.cond_dim, device=dev)
+        return None
+
 # %% ../nbs/10_models.ipynb #29b18ace
 @patch
 @torch.no_grad()
 def check_labels(self: Denoiser, y, n: int, allow_null: bool = True):
-    "Validate labels `y` for `n` samples: `(n,)` ints in [0, K-1] (or K, the null class, if `allow_null`), `(n, D)` floats, or None."
+    """Validate labels `y` for `n` samples: `(n,)` ints in [0, K-1] (or K, the null class, if `allow_null`), `(n, D)`
+    floats, `(n, L, D)` float encoder hidden states (L: the null embedding's, if declared), or None."""
     c = self.config
     if c.condition == 'none':
         if y is not None: raise ValueError("this model is unconditional: pass y=None")
         return None
     if y is None: raise ValueError(f"this model is {c.condition}-conditional: pass labels y")
     if not torch.is_tensor(y): raise ValueError(f"labels must be a torch tensor, got {type(y).__name__}")
+    if c.condition == 'text':
+        if y.ndim != 3: raise ValueError(f"a text condition is encoder hidden states (B, L, D), got shape {tuple(y.shape)}")
+        L = None if self.null_embedding is None else len(self.null_embedding)
+        if len(y) != n: raise ValueError(f"the text condition has batch {len(y)} but there are {n} samples")
+        if y.shape[2] != c.cond_dim:
+            raise ValueError(f"the text condition has width D = {y.shape[2]}; this model's embeddings are {c.cond_dim} wide")
+        if L is not None and y.shape[1] != L:
+            raise ValueError(f"the text condition has {y.shape[1]} tokens; the declared null embedding has {L} tokens: pad or truncate to {L}")
+        if not y.is_floating_point(): raise ValueError(f"a text condition must hold floats, got dtype {y.dtype}")
+        return y
     if c.condition == 'continuous':
         check_array(y, 'continuous labels y', ndim=2, shape=(n, c.cond_dim), finite=False)
         if not y.is_floating_point(): raise ValueError(f"continuous labels must be floats, got dtype {y.dtype}")
@@ -231,6 +322,7 @@ def _check_input(self: Denoiser, x, name: str = 'x_t'):
 @patch
 def _backbone_call(self: Denoiser, x, t, y):
     "Run the backbone on checked inputs; return the raw output `(B, C_out, H, W)`."
+    if self.config.condition == 'text': return self.backbone(x, t, encoder_hidden_states=y.to(x.dtype)).sample
     if self.config.condition == 'continuous':
         x = torch.cat([x, y.to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
         y = None
@@ -241,15 +333,16 @@ def _backbone_call(self: Denoiser, x, t, y):
 @patch
 def eps(self: Denoiser, x_t: torch.Tensor, t, y: torch.Tensor | None = None, guidance: float = 1.0) -> torch.Tensor:
     """Predicted noise `(B, C, H, W)` for noisy inputs `x_t` `(B, C, H, W)` at timesteps `t` (int or `(B,)`) with
-    labels `y` (`(B,)` int64, `(B, D)` float, or None). `guidance` w != 1 applies classifier-free guidance with the
-    null class: eps(null) + w * (eps(y) - eps(null))."""
+    labels `y` (`(B,)` int64, `(B, D)` float, `(B, L, D)` encoder hidden states, or None). `guidance` w != 1 applies
+    classifier-free guidance with the null class or null embedding: eps(null) + w * (eps(y) - eps(null))."""
     x_t = self._check_input(x_t); n, c = len(x_t), self.config.in_channels
     t, y = self._check_time(t, n, x_t.device), self.check_labels(y, n)
     if guidance == 1.0: return self._backbone_call(x_t, t, y)[:, :c]
-    if self.null_label is None:
-        raise ValueError(f"guidance={guidance} needs a class-conditional model with a trained null class; this one has "
-                         f"condition={self.config.condition!r}, cfg_null={self.config.cfg_null}: use guidance=1")
-    out = self._backbone_call(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([y, torch.full_like(y, self.null_label)]))[:, :c]
+    if not self.has_null:
+        raise ValueError(f"guidance={guidance} needs a trained null class or a declared null embedding; this one has "
+                         f"condition={self.config.condition!r}, cfg_null={self.config.cfg_null}: use guidance=1"
+                         + (", or pass null_embedding= when loading" if self.config.condition == 'text' else ''))
+    out = self._backbone_call(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([y, self.null_condition(n).to(y)]))[:, :c]
     cond, uncond = out.chunk(2)
     return uncond + guidance * (cond - uncond)
 
@@ -305,13 +398,15 @@ def decode(self: Denoiser, z: torch.Tensor) -> torch.Tensor:
     with torch.no_grad(): return self.vae.decode((z / v.scaling_factor + (v.get('shift_factor') or 0.0)).to(self.vae.dtype)).sample.to(z.dtype)
 
 # %% ../nbs/10_models.ipynb #b0200b8c
-_BACKBONES = {'UNet2DModel': UNet2DModel, 'DiTTransformer2DModel': DiTTransformer2DModel, 'Transformer2DModel': DiTTransformer2DModel}
+_BACKBONES = {'UNet2DModel': UNet2DModel, 'DiTTransformer2DModel': DiTTransformer2DModel, 'Transformer2DModel': DiTTransformer2DModel,
+              'UNet2DConditionModel': UNet2DConditionModel}
 _WEIGHTS = ('diffusion_pytorch_model.safetensors', 'diffusion_pytorch_model.bin',
             'diffusion_pytorch_model.safetensors.index.json', 'diffusion_pytorch_model.bin.index.json')
 
 def model_parts(path: str | Path) -> dict:
-    """Locate the parts of a local diffusers model folder: `{'model', 'scheduler', 'vae', 'meta'}` paths (None when
-    absent). Accepts a pipeline folder (`unet/` or `transformer/`, `scheduler/`, optional `vae/`) or a bare model folder."""
+    """Locate the parts of a local diffusers model folder: `{'model', 'scheduler', 'vae', 'meta', 'null'}` paths (None
+    when absent). Accepts a pipeline folder (`unet/` or `transformer/`, `scheduler/`, optional `vae/`) or a bare model
+    folder; `null` is a text model's `null_embedding.safetensors` at the folder's root."""
     path = Path(path)
     if not path.is_dir(): raise FileNotFoundError(f"no model folder at {path}")
     sub = next((path/s for s in ('unet', 'transformer') if (path/s).is_dir()), None)
@@ -323,35 +418,52 @@ def model_parts(path: str | Path) -> dict:
     opt = lambda p, marker='config.json': p if (p/marker).exists() else None
     return {'model': model, 'scheduler': opt(path/'scheduler' if sub is not None else path, 'scheduler_config.json'),
             'vae': opt(path/'vae') if sub is not None else None,
-            'meta': path/'condaclarid.json' if (path/'condaclarid.json').exists() else None}
+            'meta': path/'condaclarid.json' if (path/'condaclarid.json').exists() else None,
+            'null': path/_NULL_FILE if (path/_NULL_FILE).exists() else None}
 
 # %% ../nbs/10_models.ipynb #284a4946
 @patch
 def save_pretrained(self: Denoiser, path: str | Path, metadata: dict | None = None) -> Path:
-    "Save backbone, schedule, VAE and `condaclarid.json` (config + metadata) as a diffusers-style folder, atomically."
+    """Save backbone, schedule, VAE, a text model's null embedding (`null_embedding.safetensors`, key `null_embedding`)
+    and `condaclarid.json` (config + metadata) as a diffusers-style folder, atomically."""
     meta = {**self.metadata, **(metadata or {})}
     with atomic_path(path, is_dir=True) as tmp:
         self.backbone.save_pretrained(tmp/('unet' if self.config.arch == 'unet' else 'transformer'))
         self.scheduler.save_pretrained(tmp/'scheduler')
         if self.vae is not None: self.vae.save_pretrained(tmp/'vae')
+        if self.null_embedding is not None: save_file({'null_embedding': self.null_embedding.detach().float().cpu().contiguous()}, tmp/_NULL_FILE)
         write_json({'model_config': config_dict(self.config), 'metadata': meta}, tmp/'condaclarid.json')
     return Path(path)
 
 @patch(cls_method=True)
 def from_pretrained(cls: Denoiser, path: str | Path, scheduler: DDIMScheduler | None = None, device=None,
-                     dtype: torch.dtype = torch.float32) -> 'Denoiser':
+                     dtype: torch.dtype = torch.float32, null_embedding: torch.Tensor | None = None,
+                     null_class: bool = False) -> 'Denoiser':
     """Load a `Denoiser` from a local folder written by `save_pretrained`, a diffusers pipeline folder or a bare
-    `UNet2DModel`/`DiTTransformer2DModel` folder. Nothing is downloaded. The model comes back frozen, in eval mode."""
+    `UNet2DModel`/`DiTTransformer2DModel`/`UNet2DConditionModel` folder. Nothing is downloaded. A text model's
+    `null_embedding` `(L, D)` (for guidance) is read from the folder's `null_embedding.safetensors` unless given here.
+    `null_class=True` declares the last row of a foreign class-conditional `UNet2DModel`'s label table a trained null
+    class (K = num_class_embeds - 1 classes), so that guidance works. The model comes back frozen, in eval mode."""
     parts = model_parts(path)
-    name = json.loads((parts['model']/'config.json').read_text()).get('_class_name')
+    raw = json.loads((parts['model']/'config.json').read_text())
+    name = raw.get('_class_name')
     if name not in _BACKBONES:
         raise ValueError(f"{parts['model']} holds a {name}; expected one of {sorted(_BACKBONES)}")
+    if name == 'UNet2DConditionModel' and (why := unsupported_reason(raw)):
+        raise ValueError(f"{parts['model']} holds a UNet2DConditionModel this package cannot drive: {why}")
     backbone = _BACKBONES[name].from_pretrained(parts['model'])
     vae = _load_vae(parts['vae']) if parts['vae'] else None
     meta = json.loads(parts['meta'].read_text()) if parts['meta'] else {}
     vae_path = str(parts['vae']) if parts['vae'] else None
     config = ModelConfig(**{**meta['model_config'], 'vae': vae_path}) if meta else config_from_backbone(backbone, vae_path)
+    if null_class:
+        if meta or config.arch != 'unet' or config.condition != 'class':
+            raise ValueError("null_class=True declares the last row of a foreign class-conditional UNet2DModel's label table "
+                             "its trained null class; this folder holds " + ("a model saved by condaclarid (its condaclarid.json "
+                             "says whether it has one)" if meta else f"a {config.arch} with condition={config.condition!r}"))
+        config = ModelConfig(**{**config_dict(config), 'num_classes': config.num_classes - 1, 'cfg_null': True})
     if scheduler is None and parts['scheduler']: scheduler = DDIMScheduler.from_pretrained(parts['scheduler'])
     if scheduler is not None: scheduler = DDIMScheduler.from_config({**scheduler.config, 'clip_sample': False})
-    den = cls(config, backbone, scheduler, vae, meta.get('metadata'))
+    if null_embedding is None and parts['null']: null_embedding = load_file(parts['null'])['null_embedding']
+    den = cls(config, backbone, scheduler, vae, meta.get('metadata'), null_embedding)
     return den.to(device=get_device(device) if device is not None else torch.device('cpu'), dtype=dtype).eval().requires_grad_(False)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/50_reproduce.ipynb #26d37ccc
 from __future__ import annotations
-import argparse, ast, dataclasses, hashlib, json, math, os, sys, time
+import argparse, ast, dataclasses, hashlib, json, math, os, re, sys, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -637,17 +637,16 @@ def _docs(a) -> int:
 
 def paper_time_warning(readme: str | Path | None = None) -> str:
     """Why `--profile auto` on a GPU deserves a warning: the paper profile's time is predicted, never measured. The
-    prediction is the README's (its "GPU check" table, written by `benchmarks/gpu_check.sh`), read, not restated."""
+    prediction is the README's (the bold figures of its section "Predicted time of the `paper` profile"), read here,
+    not restated."""
     readme = Path(readme) if readme else project_root()/'README.md'
     text = readme.read_text() if readme.exists() else ''
-    gpu_check = text.split('## GPU check', 1)[-1] if '## GPU check' in text else ''
-    row = next((l for l in gpu_check.splitlines() if l.startswith('| **total** |')), None)
-    cells = [c.strip().strip('*') for c in row.strip('|').split('|')] if row else []
-    predicted = (f"predicted {cells[1]} h on this project's CPU and, on one H200, {cells[2]}" if len(cells) >= 3
-                 else "see README.md, 'GPU check'")
+    section = text.split('### Predicted time of the `paper` profile', 1)[1].strip() if '### Predicted time of the `paper` profile' in text else ''
+    bold = re.findall(r'\*\*(.+?)\*\*', section.split('\n\n', 1)[0].replace('\n', ' '))
+    predicted = (f"predicted {' and '.join(bold)}" if bold else "see its prediction in README.md")
     return ("--profile auto chose 'paper' because a CUDA GPU is present. The paper profile's time has not been "
-            f"measured: {predicted} (README.md, 'GPU check'; `benchmarks/gpu_check.sh OUT` measures this machine). "
-            "For the measured CPU-sized reproduction run `condaclarid reproduce --profile cpu` "
+            f"measured: {predicted} (README.md, 'Predicted time of the paper profile'; `benchmarks/gpu_check.sh OUT` "
+            "measures this machine). For the measured CPU-sized reproduction run `condaclarid reproduce --profile cpu` "
             "(`make reproduce PROFILE=cpu`); `--profile paper` says you mean it.")
 
 def main(argv: list[str] | None = None) -> int:

@@ -201,14 +201,20 @@ def cached_artifact(kind: str, config, build: Callable[[Path], Any], root: str |
     """The folder of the artifact `kind` made from `config`, building it with `build(tmp_folder)` if absent.
 
     The folder is `root/kind/<config_hash>`, holding `config.json` and `versions.json` beside whatever `build`
-    writes. It is built in a temporary folder and renamed into place only when `build` returns."""
+    writes. It is built in a temporary folder and renamed into place only when `build` returns. Processes that ask
+    for the same artifact at once build it once: the others wait on its lock file, then find it built."""
+    import fcntl
     root = Path(root) if root is not None else data_dir()
     path = root/kind/config_hash(config)
     if (path/'config.json').exists() and not force: return path
-    with atomic_path(path, is_dir=True) as tmp:
-        t0 = time.perf_counter()
-        build(tmp)
-        (tmp/'versions.json').write_text(json.dumps(library_versions(), indent=2))
-        (tmp/'build.json').write_text(json.dumps({'seconds': round(time.perf_counter() - t0, 3)}))
-        (tmp/'config.json').write_text(json.dumps(config_dict(config), indent=2, sort_keys=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent/f'.{path.name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)                      # released by the OS if this process dies
+        if (path/'config.json').exists() and not force: return path   # built by another process while we waited
+        with atomic_path(path, is_dir=True) as tmp:
+            t0 = time.perf_counter()
+            build(tmp)
+            (tmp/'versions.json').write_text(json.dumps(library_versions(), indent=2))
+            (tmp/'build.json').write_text(json.dumps({'seconds': round(time.perf_counter() - t0, 3)}))
+            (tmp/'config.json').write_text(json.dumps(config_dict(config), indent=2, sort_keys=True))
     return path

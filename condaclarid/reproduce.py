@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from .core import *
+from .gates import Gate, verdict
 from .fluid import FluidConfig
 from .contrastive import EmbedConfig
 from .conda import CondaConfig, conda_backbone
@@ -26,10 +27,11 @@ from .distill import DistillConfig, student_preset
 from .canonical import CanonicalConfig
 
 # %% auto #0
-__all__ = ['PROFILES', 'README_FIGURES', 'Profile', 'get_profile', 'project_root', 'default_out_dir', 'save_figure', 'save_table',
-           'to_picture', 'image_grid', 'record', 'Recorder', 'paper_setup', 'PaperNotebook', 'read_declaration',
-           'discover', 'read_tutorial', 'discover_tutorials', 'make_paper_notebook', 'library_fingerprint', 'run_key',
-           'default_kernel', 'run_notebook', 'earlier_record', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock',
+__all__ = ['PROFILES', 'RECORD_KINDS', 'GATE_COLUMNS', 'README_FIGURES', 'Profile', 'get_profile', 'project_root',
+           'default_out_dir', 'save_figure', 'save_table', 'to_picture', 'image_grid', 'record', 'Recorder',
+           'paper_setup', 'PaperNotebook', 'read_declaration', 'discover', 'read_tutorial', 'discover_tutorials',
+           'make_paper_notebook', 'library_fingerprint', 'run_key', 'default_kernel', 'run_notebook', 'earlier_record',
+           'write_gates', 'write_report', 'paper_dir', 'FolderBusy', 'output_lock', 'default_jobs', 'interleave_papers',
            'run_paper', 'main', 'readme_figures']
 
 # %% ../nbs/50_reproduce.ipynb #7904c8ca
@@ -181,6 +183,18 @@ def image_grid(rows: dict,                  # `{row name: images}`: `(n, 3, H, W
     return fig, axes
 
 # %% ../nbs/50_reproduce.ipynb #e6ce7f3b
+RECORD_KINDS = ('results', 'gates', 'claims')   # what a paper notebook records: `<id>.<kind>.json` in its output folder
+
+def _upsert(out_dir: str | Path, nb_id: str, kind: str, key: str, row: dict) -> dict:
+    "Add `row` to `out_dir/<nb_id>.<kind>.json`, or replace in place the row with the same value of `key`; return `row`."
+    path = Path(out_dir)/f'{nb_id}.{kind}.json'
+    rows = json.loads(path.read_text()) if path.exists() else []
+    same = [i for i, r in enumerate(rows) if r[key] == row[key]]
+    if same: rows[same[0]] = row
+    else: rows.append(row)
+    write_json(rows, path)
+    return row
+
 def record(out_dir: str | Path,  # the profile's output folder, where `<nb_id>.results.json` lives
            nb_id: str,           # id of the paper notebook the number belongs to
            quantity: str,        # what the number is; recording the same quantity again replaces it
@@ -190,11 +204,7 @@ def record(out_dir: str | Path,  # the profile's output folder, where `<nb_id>.r
           ) -> dict:             # the row written: `quantity`, `ours`, `paper`, `note`
     "Add (or replace) the reproduced number `quantity` of notebook `nb_id` in `out_dir/<nb_id>.results.json`."
     if not math.isfinite(ours := float(ours)): raise ValueError(f"{nb_id}: {quantity!r} is {ours}, not a finite number")
-    path = Path(out_dir)/f'{nb_id}.results.json'
-    rows = [r for r in (json.loads(path.read_text()) if path.exists() else []) if r['quantity'] != quantity]
-    row = {'quantity': quantity, 'ours': ours, 'paper': paper, 'note': note}
-    write_json(rows + [row], path)
-    return row
+    return _upsert(out_dir, nb_id, 'results', 'quantity', {'quantity': quantity, 'ours': ours, 'paper': paper, 'note': note})
 
 # %% ../nbs/50_reproduce.ipynb #30a5150e
 class Recorder:
@@ -220,6 +230,22 @@ class Recorder:
             raise ValueError(f"{self.id}: {quantity!r} has a declared paper number; do not also pass paper={paper!r}")
         value = self.paper(ref) if ref is not None else self.numbers.get(quantity, paper)
         return record(self.out_dir, self.id, quantity, ours, value, note)
+
+    def gate(self, g: Gate) -> dict:
+        "Record the measured precondition `g` (a `condaclarid.gates.Gate`) in `<id>.gates.json`; the same gate again replaces it."
+        if not isinstance(g, Gate): raise ValueError(f"{self.id}: rec.gate takes a Gate (at_least, at_most, within), got {type(g).__name__}")
+        return _upsert(self.out_dir, self.id, 'gates', 'gate', {'gate': g.name, 'notebook': self.id, 'value': g.value,
+                                                                 'threshold': g.threshold, 'passed': bool(g.passed)})
+
+    def claim(self, claim: str, holds: bool, gates=(), note: str = '') -> str:
+        """Record the paper's `claim` with whether it `holds` on our data and the `Gate`s it rests on (each recorded
+        too) in `<id>.claims.json`; return its verdict (`condaclarid.gates.verdict`)."""
+        gates = list(gates)
+        v = verdict(bool(holds), gates)
+        for g in gates: self.gate(g)
+        _upsert(self.out_dir, self.id, 'claims', 'claim', {'claim': claim, 'notebook': self.id, 'holds': bool(holds),
+                'verdict': v, 'gates': [g.name for g in gates], 'note': note})
+        return v
 
 # %% ../nbs/50_reproduce.ipynb #d4e7a700
 def paper_setup(declaration: dict, profile: str = 'auto', out_dir: str | Path | None = None
@@ -360,7 +386,7 @@ def run_notebook(nb: PaperNotebook,          # the paper notebook or tour to run
             return {**old, 'status': 'up to date'}
     executed.parent.mkdir(parents=True, exist_ok=True)
     executed.unlink(missing_ok=True)                              # the running cell is read from this run's copy
-    (out_dir/f'{nb.id}.results.json').unlink(missing_ok=True)     # numbers of an earlier version must not linger
+    for kind in RECORD_KINDS: (out_dir/f'{nb.id}.{kind}.json').unlink(missing_ok=True)  # an earlier version's must not linger
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(nb.path), str(executed), parameters=params, kernel_name=kernel or default_kernel(),
@@ -406,9 +432,41 @@ def _failure(r: dict) -> list[str]:
     return [f"**Failed**: `{e['name']}`: {e['message']}",
             f"in cell {e['cell']} of the partially executed notebook `{r['notebook']}`", ''] if e else []
 
+def _read_rows(out_dir: Path, records: list[dict], kind: str) -> list[dict]:
+    "The rows of `<id>.<kind>.json` of each paper notebook in `records`, in their order."
+    paths = [out_dir/f"{r['id']}.{kind}.json" for r in records if r.get('kind') != 'tutorial']
+    return [row for p in paths if p.exists() for row in json.loads(p.read_text())]
+
+GATE_COLUMNS = ('gate', 'notebook', 'value', 'threshold', 'passed')
+
+def write_gates(out_dir: Path, records: list[dict]) -> Path:
+    "Write `out_dir/gates.csv` (columns `gate,notebook,value,threshold,passed`): every gate the notebooks of `records` recorded."
+    df = pd.DataFrame(_read_rows(out_dir, records, 'gates'), columns=list(GATE_COLUMNS))
+    path = out_dir/'gates.csv'
+    with atomic_path(path) as tmp: df.to_csv(tmp, index=False)
+    return path
+
+def _gate_and_claim_tables(out_dir: Path, records: list[dict]) -> list[str]:
+    "The report's 'Gates' and 'Claims' sections, from what the notebooks of `records` recorded."
+    gates, claims = _read_rows(out_dir, records, 'gates'), _read_rows(out_dir, records, 'claims')
+    lines = ['', '## Gates', '', 'Measured preconditions of the claims below (also in `gates.csv`). A claim that rests on a '
+             'failed gate is inconclusive, never "not reproduced".', '']
+    if gates:
+        lines += ['| gate | notebook | value | threshold | passed |', '|---|---|---|---|---|']
+        lines += [f"| {g['gate']} | {g['notebook']} | {_fmt(g['value'])} | {_fmt(g['threshold'])} | {'yes' if g['passed'] else '**no**'} |"
+                  for g in gates]
+    else: lines.append('No notebook recorded a gate.')
+    lines += ['', '## Claims', '']
+    if claims:
+        lines += ['| notebook | claim | verdict | rests on |', '|---|---|---|---|']
+        lines += [f"| {c['notebook']} | {_fmt(c['claim'])} | **{c['verdict']}** | {', '.join(c['gates'])} |" for c in claims]
+    else: lines.append('No notebook recorded a claim.')
+    return lines
+
 def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
     """Write `out_dir/REPORT.md`: each paper notebook's reference, status, time of its run, outputs and numbers beside
-    the paper's, then the tours with their status and time."""
+    the paper's, then the tours with their status and time, every gate and every claim with its verdict; and
+    `out_dir/gates.csv`."""
     tours = [r for r in records if r.get('kind') == 'tutorial']
     records = [r for r in records if r.get('kind') != 'tutorial']
     lines = [f'# Reproduction report — profile `{profile.name}`', '', f'{profile.description}.', '',
@@ -424,7 +482,9 @@ def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
         lines += [f"| {_linked(r)} | {_fmt(r['reproduces'])} | {r['status']} | {_fmt(r.get('seconds'))} | {r.get('finished') or ''} |"
                   for r in tours]
         lines += [''] + [l for r in tours for l in _failure(r)]
-    lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records + tours):.0f} s.\n")
+    lines.append(f"\nTotal time of the last runs: {sum(r.get('seconds') or 0 for r in records + tours):.0f} s.")
+    lines += _gate_and_claim_tables(out_dir, records) + ['']
+    write_gates(out_dir, records)
     for r in records:
         lines += [f"## {r['id']} — {r['paper']}, {r['reproduces']}", '']
         if r['status'] == 'never run':
@@ -436,6 +496,8 @@ def write_report(out_dir: Path, records: list[dict], profile: Profile) -> Path:
             lines += ['', '| quantity | ours | paper | note |', '|---|---|---|---|']
             lines += [f"| {_fmt(x['quantity'])} | {_fmt(x['ours'])} | {_fmt(x['paper'])} | {_fmt(x['note'])} |"
                       for x in json.loads(res.read_text())]
+        claims = _read_rows(out_dir, [r], 'claims')
+        if claims: lines += ['', '| claim | verdict |', '|---|---|'] + [f"| {_fmt(c['claim'])} | **{c['verdict']}** |" for c in claims]
         lines.append('')
     path = out_dir/'REPORT.md'
     with atomic_path(path) as tmp: tmp.write_text('\n'.join(lines))
@@ -464,6 +526,31 @@ def output_lock(out_dir: Path):
         try: yield
         finally: fcntl.flock(f, fcntl.LOCK_UN)
 
+def default_jobs() -> int:
+    "How many notebooks `run_paper` runs at once by default: one per CPU core this process may use, 1 on a CUDA machine."
+    if torch.cuda.is_available(): return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
+def interleave_papers(nbs: list[PaperNotebook]) -> list[PaperNotebook]:
+    """`nbs` reordered to take one notebook of each paper in turn (by the first word of `paper`; order within a paper
+    kept), tours last: parallel workers then build different papers' cached stages instead of waiting on one."""
+    groups = {}
+    for n in nbs: groups.setdefault('~tours' if n.kind == 'tutorial' else n.paper.split()[0], []).append(n)
+    tours = groups.pop('~tours', [])
+    queues = list(groups.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)] + tours
+
+@contextmanager
+def _environment(**values):
+    "Set environment variables (inherited by the kernels started inside) and restore the old ones after."
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'auto'
               only: list[str] | None = None,        # notebook ids to run (default: all)
               force: bool = False,                  # rerun notebooks whose outputs are up to date
@@ -473,9 +560,10 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
               kernel: str | None = None,            # Jupyter kernel (default: `default_kernel()`)
               quiet: bool = False,                  # no progress bars
               tutorials: str | Path | None = None,  # folder of tours (default: `tutorials/` beside the paper notebooks)
-             ) -> list[dict]:                       # the records of the notebooks run now
-    """Run the paper notebooks, then the tours, under `profile` and write `REPORT.md` covering every notebook (those
-    not run now from their last run)."""
+              jobs: int | None = None,              # notebooks run at once, each with one torch thread (None: `default_jobs()`)
+             ) -> list[dict]:                       # the records of the notebooks run now, in the order of the notebooks
+    """Run the paper notebooks, then the tours, under `profile`, `jobs` at a time, and write `REPORT.md` covering every
+    notebook (those not run now from their last run)."""
     prof = get_profile(profile)
     out = Path(out_dir) if out_dir else default_out_dir(prof.name)
     folder = Path(notebooks) if notebooks else paper_dir()
@@ -485,13 +573,25 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
     if only:
         unknown = set(only) - {n.id for n in nbs}
         if unknown: raise ValueError(f"unknown notebook ids {sorted(unknown)}; known: {[n.id for n in nbs]}")
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1: raise ValueError(f"jobs must be >= 1, got {jobs}")
+    todo = [n for n in nbs if not only or n.id in only]
     with output_lock(out):
         records = {}
-        for nb in progress([n for n in nbs if not only or n.id in only], desc=f'paper ({prof.name})', quiet=quiet):
-            records[nb.id] = run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet)
-            if fail_fast and records[nb.id]['status'] == 'failed': break
+        if jobs == 1:
+            for nb in progress(todo, desc=f'paper ({prof.name})', quiet=quiet):
+                records[nb.id] = run_notebook(nb, prof, out, force=force, kernel=kernel, quiet=quiet)
+                if fail_fast and records[nb.id]['status'] == 'failed': break
+        else:   # each notebook runs in its own kernel process; threads here only wait on them
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+            with _environment(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1'), ThreadPoolExecutor(jobs) as pool:
+                futures = {pool.submit(run_notebook, nb, prof, out, force, kernel, True): nb for nb in interleave_papers(todo)}
+                for f in progress(as_completed(futures), desc=f'paper ({prof.name}, {jobs} at once)', quiet=quiet, total=len(futures)):
+                    records[futures[f].id] = f.result()
+                    if fail_fast and f.result()['status'] == 'failed':
+                        for g in futures: g.cancel()
         write_report(out, [records.get(n.id) or earlier_record(n, prof, out) for n in nbs], prof)
-    return list(records.values())
+    return [records[n.id] for n in nbs if n.id in records]
 
 # %% ../nbs/50_reproduce.ipynb #3d40e9db
 def _print_summary(records: list[dict], out: Path):
@@ -531,6 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument('--out', help='output folder (default: figures/<profile> of the project)')
     rp.add_argument('--kernel', help='Jupyter kernel name (default: condaclarid if installed, else python3)')
     rp.add_argument('--quiet', action='store_true', help='no progress bars')
+    rp.add_argument('--jobs', type=int, help='notebooks run at once, one torch thread each (default: one per CPU core; 1 on a GPU)')
     dp = sub.add_parser('docs', help='build the documentation site: README, modules, tours and report as HTML')
     dp.add_argument('--profile', default='cpu', help='the profile whose executed tours and report the site shows')
     dp.add_argument('--out', help='site folder (default: _site of the project)')
@@ -546,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         prof = get_profile(a.profile)
         out = Path(a.out) if a.out else default_out_dir(prof.name)
-        records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials)
+        records = run_paper(prof.name, a.only, a.force, a.fail_fast, a.notebooks, out, a.kernel, a.quiet, a.tutorials, a.jobs)
     except (ValueError, FileNotFoundError, FolderBusy) as e:
         print(f'condaclarid: error: {e}', file=sys.stderr); return 2
     _print_summary(records, out)

@@ -5,10 +5,13 @@ embedding through the artifact cache (`conda.conda_embedding`, so the chosen set
 notebooks then load) and print one row: fit seconds, the gate values (relative loss improvement over the last 10 %
 of steps; held-out linear R² of the shedding phase after the start-up), the 5-NN R² of the phase, and the spline /
 lerp distance ratio of the interpolation notebook (below 1: a spline through the training frames' C lands nearer the
-held-out frames' C than a straight line does). Needs the profile's latents (built on first use).
+held-out frames' C than a straight line does). Needs the profile's latents (built on first use). With `--features
+images`, CEBRA is fitted on the video's images instead (as many features as Z at 32 px; no diffusion model needed,
+nothing cached): a stand-in for Z when the model is not trained yet, not a measurement of the profile's C.
 
     .venv/bin/python benchmarks/cebra_settings.py --threads 1                      # every setting below, cpu profile
-    .venv/bin/python benchmarks/cebra_settings.py --threads 1 --only default cosine-1000
+    .venv/bin/python benchmarks/cebra_settings.py --threads 1 --only profile mse-500
+    .venv/bin/python benchmarks/cebra_settings.py --threads 1 --features images
 """
 from __future__ import annotations
 import argparse, dataclasses, json, time
@@ -19,7 +22,8 @@ from sklearn.metrics import r2_score
 from sklearn.neighbors import KNeighborsRegressor
 
 from machine import machine, machine_options, where
-from condaclarid.conda import conda_data, conda_embedding, after_startup, interior_frames
+from condaclarid.conda import conda_data, conda_embedding, after_startup, interior_frames, fluid_images
+from condaclarid.contrastive import ContrastiveEmbedder
 from condaclarid.contrastive import EmbedConfig, loss_improvement, phase_r2
 from condaclarid.fluid import shedding_phase
 from condaclarid.reproduce import get_profile
@@ -27,27 +31,34 @@ from condaclarid.traversal import spline_interpolate
 
 # name -> changes to the profile's EmbedConfig ({'paper': True, ...}: changes to EmbedConfig.paper())
 SETTINGS = {
-    'default': {},
-    'default-2000': dict(max_iterations=2000),
-    'lr1e-4-2000': dict(learning_rate=1e-4, max_iterations=2000),
-    'cosine-1000': dict(model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000),
-    'cosine-time-1000': dict(model_architecture='offset1-model', distance='cosine', temperature=0.1,
-                             conditional='time', max_iterations=1000),
-    'paper-offset1-2000': dict(paper=True, model_architecture='offset1-model-mse', max_iterations=2000,
-                               learning_rate=3e-4, num_threads=1),
+    'profile': {},                                                   # the profile's own setting
+    'mse-500': dict(model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
+                    max_iterations=500),                             # the cpu setting before the gates
+    'mse-2000': dict(model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
+                     max_iterations=2000),
+    'cosine-time': dict(model_architecture='offset1-model', distance='cosine', temperature=0.1, conditional='time',
+                        max_iterations=1000),
+    'cosine-time-period': dict(model_architecture='offset1-model', distance='cosine', temperature=0.1,
+                               conditional='time', time_offsets=87, max_iterations=1000),   # ~ one shedding period
+    'paper-2000': dict(paper=True, max_iterations=2000, num_threads=1),   # the authors' settings, fewer steps
 }
 
 
-def measure(cfg, name: str, changes: dict) -> dict:
+def measure(cfg, name: str, changes: dict, features: str = 'latents') -> dict:
     changes = dict(changes)
     embed = (EmbedConfig.paper(**{k: v for k, v in changes.items() if k != 'paper'}) if changes.get('paper')
              else dataclasses.replace(cfg.embed, **changes))
     cfg = dataclasses.replace(cfg, embed=embed)
-    t0 = time.perf_counter()
-    emb, C = conda_embedding(cfg, quiet=True)
-    wall = time.perf_counter() - t0
     d = conda_data(cfg, quiet=True)
     v, train, test = d['video'], d['train'], d['test']
+    t0 = time.perf_counter()
+    if features == 'latents': emb, C = conda_embedding(cfg, quiet=True)
+    else:
+        X = fluid_images(v)[0].flatten(1).numpy()
+        labels = None if embed.conditional == 'time' else v.time[train].astype(np.float32)
+        emb = ContrastiveEmbedder(embed).fit(X[train], labels, quiet=True)
+        C = emb.transform(X)
+    wall = time.perf_counter() - t0
     phase = shedding_phase(v.lift[0], v.force_time, v.t)
     tr, te = after_startup(v, train), after_startup(v, test)
     y = np.stack([np.cos(phase), np.sin(phase)], 1)
@@ -70,17 +81,18 @@ def main():
     p.add_argument('--profile', default='cpu')
     p.add_argument('--only', nargs='*', help=f'settings to run (default: all of {list(SETTINGS)})')
     p.add_argument('--json', help='also append each row to this JSON-lines file')
+    p.add_argument('--features', choices=('latents', 'images'), default='latents', help='what CEBRA embeds (see above)')
     machine_options(p, device='cpu', threads=1)
     a = p.parse_args()
     dev = machine(a)
     cfg = get_profile(a.profile).conda
     rows = []
     for name in a.only or SETTINGS:
-        rows.append(measure(cfg, name, SETTINGS[name]))
+        rows.append(measure(cfg, name, SETTINGS[name], a.features))
         print(json.dumps(rows[-1]), flush=True)
         if a.json:
             with open(a.json, 'a') as f: f.write(json.dumps(rows[-1]) + '\n')
-    print(f'\nCEBRA settings on the {a.profile} video ({where(dev)}); gates: improvement <= 0.01, linear R² >= 0.9')
+    print(f'\nCEBRA settings on the {a.profile} video\'s {a.features} ({where(dev)}); gates: improvement <= 0.01, linear R² >= 0.9')
     print(pd.DataFrame(rows).to_markdown(index=False, floatfmt='.4g'))
 
 

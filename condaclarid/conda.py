@@ -41,7 +41,8 @@ class CondaConfig:
     """Every size of ConDA's fluid experiments: data, diffusion model, inversion, embedding, and how many frames the
     figures render. The defaults are the `cpu` profile (small but meaningful on a 2-core CPU: the paper's window
     0 <= t <= 1.5 from rest at 32x32, 600 video frames in blocks of 30, the paper's 48 Reynolds numbers at 12 frames
-    each, a 1.4M-parameter DiT, 50-step DDIM); `reproduce`'s other profiles are differences from them."""
+    each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA with a normalised encoder and cosine InfoNCE for 1000 steps);
+    `reproduce`'s other profiles are differences from them."""
     video: FluidConfig = field(default_factory=lambda: FluidConfig(  # the shedding video (paper: Re 120, 3000 frames)
         reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3, image_size=32, vorticity=False))
     block: int = 30                  # frames per block of the video (paper: 60)
@@ -53,7 +54,8 @@ class CondaConfig:
     train: TrainConfig = field(default_factory=lambda: conda_backbone('cpu', 32).train)
     inversion_steps: int = 50        # DDIM steps for inversion and rendering (paper: 1000)
     fixed_point_iters: int = 0       # fixed-point refinements per inversion step (0: plain DDIM, as the paper)
-    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(  # CEBRA Z → C: see conda-embedding for the choice
+        model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000))
     seed: int = 0                    # seeds the experiments' own random choices (directions, subsets)
     render_interpolation: int = 8    # held-out frames rendered per method (conda-interpolation)
     render_locality: int = 8         # held-out frames rendered at every δ (conda-locality)

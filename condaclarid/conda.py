@@ -203,7 +203,7 @@ def video_stages(cfg: CondaConfig, interior_only: bool = False, device=None, qui
                        conda_embedding(cfg, device=device, quiet=quiet)[1])
 
 # %% ../nbs/23_conda.ipynb #8c76de31
-ORACLE_TIME_SCALES = (0.25, 0.5, 1., 2., 4., 8., 16., 32., 64., 128.)   # s tried by `fitted_oracle`
+ORACLE_TIME_SCALES = (0.25, 0.5, 1., 2., 4., 8., 16., 32., 64., 128., 256., 512.)   # s tried by `fitted_oracle`
 
 def oracle_embedding(video: FluidData, time_scale: float = 1.0) -> np.ndarray:
     """The oracle embedding `(N, 3)` float32 of every frame of a one-simulation `video`: `(cos φ, sin φ, time_scale·t)`

@@ -310,9 +310,12 @@ def loss_improvement(loss,               # `(T,)` training loss of every step
     end = intercept + slope * (n - 1)
     return float(-slope * (n - 1) / max(abs(end), 1e-12))
 
-def embedding_converged(loss, tail: float = 0.1, tol: float = 0.01) -> Gate:
-    "Gate `embedding-converged`: the InfoNCE `loss` `(T,)` improves by at most `tol` over its last `tail` of steps."
-    return at_most('embedding-converged', loss_improvement(loss, tail), tol)
+def embedding_converged(loss, tail: float = 0.1, tol: float = 0.01, min_steps: int = 20) -> Gate:
+    """Gate `embedding-converged`: the InfoNCE `loss` `(T,)` improves by at most `tol` over its last `tail` of steps,
+    and that tail holds at least `min_steps` steps (a line through a few noisy steps says nothing about a plateau)."""
+    n = int(round(tail * len(check_array(np.asarray(loss, dtype=np.float64), 'loss', ndim=1))))
+    return Gate.all('embedding-converged', [at_most('embedding-converged', loss_improvement(loss, tail), tol),
+                                            at_least('tail steps', n, min_steps)])
 
 # %% ../nbs/20_contrastive.ipynb #eed86e98
 def phase_r2(C,            # `(N, d)` the embedding of every frame

@@ -14,18 +14,22 @@ import pandas as pd
 import torch
 
 from .core import *
-from .fluid import (FluidConfig, FluidData, fluid_dataset, inferno_images, block_split, LAMINAR_REYNOLDS,
-                               SHEDDING_REYNOLDS)
+from .fluid import (FluidConfig, FluidData, fluid_dataset, inferno_images, block_split, shedding_phase,
+                               shedding_period, LAMINAR_REYNOLDS, SHEDDING_REYNOLDS)
 from .models import ModelConfig, Denoiser
 from .train import TrainConfig, BackbonePreset, backbone_preset, train_model
 from .inversion import ddim_invert, ddim_sample
-from .contrastive import EmbedConfig, cached_embedder
+from .contrastive import EmbedConfig, cached_embedder, embedding_converged, embedding_time
+from .gates import Gate
 from .lifting import KNNLifter, select_k
+from .traversal import spline_interpolate, lerp, slerp
+from .metrics import psnr, ssim, latent_rmse
 
 # %% auto #0
-__all__ = ['conda_backbone', 'CondaConfig', 'fluid_images', 'conda_data', 'conda_model', 'conda_latents', 'conda_embedding',
-           'render', 'validation_split', 'fitted_lifter', 'interior_frames', 'evenly_spaced', 'gap_middles',
-           'VideoStages', 'video_stages']
+__all__ = ['ORACLE_TIME_SCALES', 'conda_backbone', 'CondaConfig', 'fluid_images', 'conda_data', 'conda_model', 'conda_latents',
+           'conda_embedding', 'render', 'validation_split', 'fitted_lifter', 'interior_frames', 'evenly_spaced',
+           'gap_middles', 'gap_layout', 'VideoStages', 'video_stages', 'oracle_embedding', 'fitted_oracle',
+           'after_startup', 'video_gates', 'gap_sweep']
 
 # %% ../nbs/23_conda.ipynb #acdbe03c
 def conda_backbone(profile: str, image_size: int) -> BackbonePreset:
@@ -37,7 +41,8 @@ class CondaConfig:
     """Every size of ConDA's fluid experiments: data, diffusion model, inversion, embedding, and how many frames the
     figures render. The defaults are the `cpu` profile (small but meaningful on a 2-core CPU: the paper's window
     0 <= t <= 1.5 from rest at 32x32, 600 video frames in blocks of 30, the paper's 48 Reynolds numbers at 12 frames
-    each, a 1.4M-parameter DiT, 50-step DDIM); `reproduce`'s other profiles are differences from them."""
+    each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA with a normalised encoder and cosine InfoNCE for 1000 steps);
+    `reproduce`'s other profiles are differences from them."""
     video: FluidConfig = field(default_factory=lambda: FluidConfig(  # the shedding video (paper: Re 120, 3000 frames)
         reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3, image_size=32, vorticity=False))
     block: int = 30                  # frames per block of the video (paper: 60)
@@ -49,12 +54,14 @@ class CondaConfig:
     train: TrainConfig = field(default_factory=lambda: conda_backbone('cpu', 32).train)
     inversion_steps: int = 50        # DDIM steps for inversion and rendering (paper: 1000)
     fixed_point_iters: int = 0       # fixed-point refinements per inversion step (0: plain DDIM, as the paper)
-    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(  # CEBRA Z → C: see conda-embedding for the choice
+        model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000))
     seed: int = 0                    # seeds the experiments' own random choices (directions, subsets)
     render_interpolation: int = 8    # held-out frames rendered per method (conda-interpolation)
     render_locality: int = 8         # held-out frames rendered at every δ (conda-locality)
     render_origins: int = 3          # origins whose forecasts are rendered (conda-extrapolation)
     render_ablations: int = 4        # held-out frames rendered per setting (conda-ablations)
+    render_sweep: int = 8            # held-out runs rendered per gap and method (conda-gap-sweep)
 
 # %% ../nbs/23_conda.ipynb #2bb62ba4
 def fluid_images(ds: FluidData, index=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -159,6 +166,23 @@ def gap_middles(cfg: CondaConfig, test) -> np.ndarray:
     test = np.asarray(test)
     return test[test % cfg.block == cfg.n_train + (cfg.block - cfg.n_train) // 2]
 
+# %% ../nbs/23_conda.ipynb #5b9eaba1
+def gap_layout(cfg: CondaConfig,             # block and n_train of the split
+               gap: int,                     # frames per held-out run
+               n_frames: int | None = None,  # frames of the video (default: `cfg.video.n_frames`)
+               min_known: int = 4,           # fewest known frames between two runs
+              ) -> np.ndarray:               # `(G, gap)` frame indices of the runs, in order
+    "The held-out runs `(G, gap)` of a gap sweep: `gap` frames centred on each block's middle held-out frame (see above)."
+    n = cfg.video.n_frames if n_frames is None else n_frames
+    if not isinstance(gap, (int, np.integer)) or gap < 1: raise ValueError(f"gap must be a positive int, got {gap!r}")
+    if min_known < 1: raise ValueError(f"min_known must be at least 1, got {min_known}")
+    stride = -(-(gap + min_known) // cfg.block)                       # blocks from one run to the next
+    centres = gap_middles(cfg, np.arange(n))[::stride]
+    runs = centres[:, None] - gap // 2 + np.arange(gap)
+    runs = runs[(runs[:, 0] >= 1) & (runs[:, -1] <= n - 2)]           # a known frame on both sides
+    if not len(runs): raise ValueError(f"no run of {gap} frames fits inside {n} frames with known frames on both sides")
+    return runs
+
 # %% ../nbs/23_conda.ipynb #bbafa073
 class VideoStages(NamedTuple):
     "The shedding video's cached stages: what every video experiment starts from."
@@ -177,3 +201,81 @@ def video_stages(cfg: CondaConfig, interior_only: bool = False, device=None, qui
     if interior_only: test = interior_frames(t, train, test)
     return VideoStages(d['video'], t, train, test, conda_latents(cfg, 'video', device, quiet),
                        conda_embedding(cfg, device=device, quiet=quiet)[1])
+
+# %% ../nbs/23_conda.ipynb #8c76de31
+ORACLE_TIME_SCALES = (0.25, 0.5, 1., 2., 4., 8., 16., 32., 64., 128., 256., 512.)   # s tried by `fitted_oracle`
+
+def oracle_embedding(video: FluidData, time_scale: float = 1.0) -> np.ndarray:
+    """The oracle embedding `(N, 3)` float32 of every frame of a one-simulation `video`: `(cos φ, sin φ, time_scale·t)`
+    with φ the shedding phase from the lift (`fluid.shedding_phase`) and t the normalised time label."""
+    if len(video.lift) != 1: raise ValueError(f"the oracle embeds one simulation (a video), got {len(video.lift)} simulations")
+    if not time_scale > 0: raise ValueError(f"time_scale must be positive, got {time_scale}")
+    phi = shedding_phase(video.lift[0], video.force_time, video.t)
+    return np.stack([np.cos(phi), np.sin(phi), time_scale * np.asarray(video.time)], 1).astype(np.float32)
+
+def fitted_oracle(cfg: CondaConfig, video: FluidData, Z, train, scales=ORACLE_TIME_SCALES, **select_kw
+                 ) -> tuple[np.ndarray, KNNLifter, pd.DataFrame]:
+    """The oracle embedding `(N, 3)` at the time scale of `scales` whose kNN lift (`fitted_lifter`, k chosen with it)
+    has the lowest validation latent RMSE; that lift; and a table `time_scale`, `k`, `rmse` of every scale's best k."""
+    if not len(scales): raise ValueError("scales is empty: give the time scales to try")
+    fits = {s: fitted_lifter(cfg, oracle_embedding(video, s), Z, train, **select_kw) for s in scales}
+    table = pd.DataFrame([{'time_scale': s, 'k': lifter.k, 'rmse': t.rmse.min()} for s, (lifter, t) in fits.items()])
+    best = float(table.time_scale[table.rmse.idxmin()])
+    return oracle_embedding(video, best), fits[best][0], table
+
+# %% ../nbs/23_conda.ipynb #fd552824
+def after_startup(video: FluidData, frames) -> np.ndarray:
+    """The frames of `frames` of a one-simulation `video` that come after its first shedding period (the start-up); all
+    of them if the video does not shed (no Strouhal number, so no period to measure)."""
+    period = shedding_period(video.strouhal[0], video.reynolds[0], video.radius[0])
+    frames = np.asarray(frames)
+    return frames[np.asarray(video.t)[frames] >= period] if np.isfinite(period) else frames
+
+def video_gates(cfg: CondaConfig, device=None, quiet: bool | None = None) -> tuple[Gate, Gate]:
+    """The gates `embedding-converged` and `embedding-time` of the video's cached embedding (`conda_embedding`): the
+    InfoNCE loss over its last 10 % of steps, and a linear decoder of the shedding phase from C, fitted on the
+    training frames and scored on the held-out ones, both after the start-up (`after_startup`)."""
+    d = conda_data(cfg, quiet)
+    emb, C = conda_embedding(cfg, device=device, quiet=quiet)
+    v = d['video']
+    phase = shedding_phase(v.lift[0], v.force_time, v.t)
+    return (embedding_converged(emb.loss_),
+            embedding_time(C, phase, after_startup(v, d['train']), after_startup(v, d['test'])))
+
+# %% ../nbs/23_conda.ipynb #3a9b7a6e
+def gap_sweep(cfg: CondaConfig,                  # the profile's ConDA sizes
+              embeddings: dict,                  # `{name: E}`, each `(N, d)` for every video frame (e.g. C, the oracle)
+              gaps=(1, 2, 4, 8, 16, 32),         # frames per held-out run
+              k: dict | None = None,             # `{name: k}` of each embedding's lift (default: `fitted_lifter`'s choice)
+              min_known: int = 4,                # fewest known frames between two runs (`gap_layout`)
+              n_render: int | None = None,       # runs rendered per gap and method (default: `cfg.render_sweep`)
+              device=None, quiet: bool | None = None,
+             ) -> pd.DataFrame:                  # one row per gap and method (see above)
+    """Fill held-out runs of each length in `gaps` by spline in each embedding + kNN, lerp and slerp in Z, and the
+    nearest known frame; score by latent RMSE (every frame) and rendered PSNR/SSIM (middle frames of `n_render` runs).
+    Columns: `gap`, `method`, `runs`, `frames`, `latent RMSE`, `rendered`, `PSNR (dB)`, `SSIM`."""
+    if not embeddings: raise ValueError("embeddings is empty: give {name: E (N, d)}, e.g. the learned C")
+    video, t, train, _, Z, _ = video_stages(cfg, device=device, quiet=quiet)
+    for name, E in embeddings.items(): check_array(np.asarray(E), name, ndim=2, shape=(len(t), None))
+    k = {name: (k or {}).get(name) or fitted_lifter(cfg, E, Z, train)[0].k for name, E in embeddings.items()}
+    n_render = cfg.render_sweep if n_render is None else n_render
+    rows = []
+    for gap in gaps:
+        runs = gap_layout(cfg, gap, len(t), min_known)
+        known, frames = np.setdiff1d(np.arange(len(t)), runs), runs.ravel()
+        a, b = runs[:, 0] - 1, runs[:, -1] + 1                                   # the bracketing known frames
+        w = (t[runs] - t[a, None]) / (t[b] - t[a])[:, None]                      # (G, gap) lerp weights
+        filled = {f'spline in {name} + kNN': KNNLifter(k[name]).fit(E[known], Z[known]).predict(
+                      spline_interpolate(E[known], t[known], t[frames])) for name, E in embeddings.items()}
+        for f, label in ((lerp, 'lerp in Z'), (slerp, 'slerp in Z')):
+            filled[label] = torch.cat([f(Z[i], Z[j], wi) for i, j, wi in zip(a, b, w)])
+        filled['nearest known frame'] = Z[np.where(runs - a[:, None] <= b[:, None] - runs, a[:, None], b[:, None]).ravel()]
+        shown = evenly_spaced(np.arange(len(runs)), n_render) * gap + gap // 2   # middle frames, positions in `frames`
+        truth = fluid_images(video, frames[shown])[0]
+        images = render(cfg, torch.cat([z[shown] for z in filled.values()]), np.tile(t[frames[shown]], len(filled)),
+                        device, quiet).split(len(shown))
+        for (method, z), img in zip(filled.items(), images):
+            rows.append({'gap': gap, 'method': method, 'runs': len(runs), 'frames': len(frames),
+                         'latent RMSE': latent_rmse(Z[frames], z), 'rendered': len(shown),
+                         'PSNR (dB)': psnr(img, truth, clamp=True).item(), 'SSIM': ssim(img, truth, clamp=True).item()})
+    return pd.DataFrame(rows)

@@ -15,15 +15,18 @@ import torch
 from cebra.distributions import TimeContrastive
 from cebra.distributions.base import HasGenerator
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .core import *
+from .gates import Gate, at_least, at_most
 
 # %% auto #0
 __all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConfig', 'as_features', 'check_labels',
            'cebra_params', 'seed_sampling', 'sample_within_groups', 'fit_cebra', 'ContrastiveEmbedder',
-           'cached_embedder']
+           'cached_embedder', 'loss_improvement', 'embedding_converged', 'phase_r2', 'embedding_time']
 
 # %% ../nbs/20_contrastive.ipynb #cfc35a1b
 def limit_cycle_latents(n: int = 500,                 # frames, one loop over t in [0, 1]
@@ -292,3 +295,44 @@ def cached_embedder(Z,                              # latents `(N, ...)` in temp
     fit = lambda tmp: _save_embedder(ContrastiveEmbedder(config).fit(Z, labels, quiet, groups), tmp)
     path = cached_artifact('embedding', key, fit, root=root, force=force)
     return ContrastiveEmbedder.load(path)
+
+# %% ../nbs/20_contrastive.ipynb #03ccc267
+def loss_improvement(loss,               # `(T,)` training loss of every step
+                     tail: float = 0.1,  # fraction of the last steps looked at
+                    ) -> float:          # relative drop over the tail: 0 flat, > 0 still improving, < 0 rising
+    """How much a training loss `(T,)` still improves over its last `tail` fraction of steps: the drop of a least-squares
+    line through those steps, from their first to their last step, over the magnitude of the line at the last step."""
+    loss = check_array(np.asarray(loss, dtype=np.float64), 'loss', ndim=1)
+    if not 0 < tail <= 1: raise ValueError(f"tail must be in (0, 1], got {tail}")
+    n = int(round(tail * len(loss)))
+    if n < 2: raise ValueError(f"the last {tail:.0%} of {len(loss)} steps hold {n} step(s); need at least 2")
+    slope, intercept = np.polyfit(np.arange(n), loss[-n:], 1)
+    end = intercept + slope * (n - 1)
+    return float(-slope * (n - 1) / max(abs(end), 1e-12))
+
+def embedding_converged(loss, tail: float = 0.1, tol: float = 0.01, min_steps: int = 20) -> Gate:
+    """Gate `embedding-converged`: the InfoNCE `loss` `(T,)` improves by at most `tol` over its last `tail` of steps,
+    and that tail holds at least `min_steps` steps (a line through a few noisy steps says nothing about a plateau)."""
+    n = int(round(tail * len(check_array(np.asarray(loss, dtype=np.float64), 'loss', ndim=1))))
+    return Gate.all('embedding-converged', [at_most('embedding-converged', loss_improvement(loss, tail), tol),
+                                            at_least('tail steps', n, min_steps)])
+
+# %% ../nbs/20_contrastive.ipynb #eed86e98
+def phase_r2(C,            # `(N, d)` the embedding of every frame
+             phase,        # `(N,)` the shedding phase of every frame, radians (`fluid.shedding_phase`)
+             train,        # indices of the frames the decoder is fitted on
+             test,         # indices of the frames it is scored on
+            ) -> float:    # R² on the test frames, averaged over cos and sin
+    "Held-out R² of a linear (least-squares) decoder from `C` to the phase as `(cos φ, sin φ)`, fitted on `train`."
+    C = check_array(np.asarray(as_numpy(C), dtype=np.float64), 'C', ndim=2)
+    phase = check_array(np.asarray(as_numpy(phase), dtype=np.float64), 'phase', ndim=1)
+    check_same_length(C=C, phase=phase)
+    train, test = np.asarray(train), np.asarray(test)
+    if len(train) <= C.shape[1] or len(test) < 2:
+        raise ValueError(f"need more than d={C.shape[1]} training frames and at least 2 test frames, got {len(train)} and {len(test)}")
+    y = np.stack([np.cos(phase), np.sin(phase)], 1)
+    return float(r2_score(y[test], LinearRegression().fit(C[train], y[train]).predict(C[test])))
+
+def embedding_time(C, phase, train, test, threshold: float = 0.9) -> Gate:
+    "Gate `embedding-time`: `phase_r2(C, phase, train, test)` is at least `threshold`."
+    return at_least('embedding-time', phase_r2(C, phase, train, test), threshold)

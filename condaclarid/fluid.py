@@ -22,7 +22,7 @@ __all__ = ['VELOCITIES', 'WEIGHTS', 'OPPOSITE', 'CHANNEL_LENGTH', 'CHANNEL_HEIGH
            'SCHAFER_TUREK', 'equilibrium', 'hermite_basis', 'collide', 'shedding_label', 'LatticeUnits', 'FluidConfig',
            'validate_fluid_config', 'lattice_units', 'inflow_profile', 'stream_index', 'cylinder_links', 'ChannelFlow',
            'frame_fields', 'simulate', 'strouhal_number', 'inferno_images', 'FluidData', 'fluid_dataset',
-           'regime_separation_time', 'block_split']
+           'regime_separation_time', 'shedding_phase', 'shedding_period', 'block_split']
 
 # %% ../nbs/02_fluid.ipynb #fda6b83c
 VELOCITIES = torch.tensor([[0, 0], [1, 0], [0, 1], [-1, 0], [0, -1], [1, 1], [-1, 1], [-1, -1], [1, -1]])  # c_i as (x, y)
@@ -465,6 +465,25 @@ def regime_separation_time(lift, force_time, frame_time, window: float, threshol
                     else np.zeros(len(lift)) for t in frame_time], axis=1)                  # (B, T)
     agree = ((amp > threshold) == (amp[:, -1:] > threshold)).all(0)                         # (T,)
     return float(frame_time[0 if agree.all() else len(agree) - np.argmin(agree[::-1])])
+
+# %% ../nbs/02_fluid.ipynb #6f330760
+def shedding_phase(lift, force_time, frame_time) -> np.ndarray:
+    """Phase `(T,)` in (-π, π] of the shedding cycle at the frame times `frame_time` `(T,)`: the angle of the analytic
+    signal (Hilbert transform) of one simulation's lift `lift` `(K,)` sampled at `force_time` `(K,)`, its mean over
+    the frames' time span removed, interpolated to the frame times through its cosine and sine."""
+    lift = check_array(np.asarray(lift, dtype=np.float64), 'lift', ndim=1)
+    force_time = check_array(np.asarray(force_time, dtype=np.float64), 'force_time', ndim=1, shape=(len(lift),))
+    frame_time = check_array(np.asarray(frame_time, dtype=np.float64), 'frame_time', ndim=1)
+    if len(lift) < 4: raise ValueError(f"lift needs at least 4 samples, got {len(lift)}")
+    span = (force_time >= frame_time.min()) & (force_time <= frame_time.max())
+    phase = np.angle(signal.hilbert(lift - lift[span if span.any() else slice(None)].mean()))
+    return np.angle(np.interp(frame_time, force_time, np.cos(phase)) + 1j*np.interp(frame_time, force_time, np.sin(phase)))
+
+# %% ../nbs/02_fluid.ipynb #fffcbf32
+def shedding_period(strouhal, reynolds, radius):
+    "Shedding period `D/(St U)` (physical time; array or float) for Strouhal number(s), Reynolds number(s) and radii, `U = Re ν / D`, `D = 2r`."
+    D = 2 * np.asarray(radius, dtype=np.float64)
+    return D**2 / (np.asarray(strouhal, dtype=np.float64) * np.asarray(reynolds, dtype=np.float64) * VISCOSITY)
 
 # %% ../nbs/02_fluid.ipynb #567b7f3b
 def block_split(n_frames: int, block: int = 60, n_train: int = 48) -> tuple[np.ndarray, np.ndarray]:

@@ -568,7 +568,7 @@ def _environment(**values):
 def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'auto'
               only: list[str] | None = None,        # notebook ids to run (default: all)
               force: bool = False,                  # rerun notebooks whose outputs are up to date
-              fail_fast: bool = False,              # stop at the first failing notebook
+              fail_fast: bool = False,              # stop at the first failing notebook (runs one at a time)
               notebooks: str | Path | None = None,  # folder of paper notebooks (default: `paper_dir()`)
               out_dir: str | Path | None = None,    # output folder (default: `default_out_dir(profile)`)
               kernel: str | None = None,            # Jupyter kernel (default: `default_kernel()`)
@@ -589,6 +589,7 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
         if unknown: raise ValueError(f"unknown notebook ids {sorted(unknown)}; known: {[n.id for n in nbs]}")
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1: raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if fail_fast: jobs = 1     # one at a time, so nothing has started when the first failure stops the run
     todo = [n for n in nbs if not only or n.id in only]
     # every kernel with `STAGE_THREADS` torch threads (`core.stage_threads`): results must not depend on the machine
     with output_lock(out), _environment(OMP_NUM_THREADS=str(STAGE_THREADS), MKL_NUM_THREADS=str(STAGE_THREADS)):
@@ -603,8 +604,6 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
                 futures = {pool.submit(run_notebook, nb, prof, out, force, kernel, True): nb for nb in interleave_papers(todo)}
                 for f in progress(as_completed(futures), desc=f'paper ({prof.name}, {jobs} at once)', quiet=quiet, total=len(futures)):
                     records[futures[f].id] = f.result()
-                    if fail_fast and f.result()['status'] == 'failed':
-                        for g in futures: g.cancel()
         write_report(out, [records.get(n.id) or earlier_record(n, prof, out) for n in nbs], prof)
     return [records[n.id] for n in nbs if n.id in records]
 
@@ -658,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
     rp.add_argument('--profile', default='auto', help="ci, cpu, paper, or auto (paper on a GPU, else cpu)")
     rp.add_argument('--only', nargs='+', metavar='ID', help='run only these notebook or tour ids')
     rp.add_argument('--force', action='store_true', help='rerun notebooks whose outputs are up to date')
-    rp.add_argument('--fail-fast', action='store_true', help='stop at the first failing notebook')
+    rp.add_argument('--fail-fast', action='store_true', help='stop at the first failing notebook (runs one at a time)')
     rp.add_argument('--list', action='store_true', help='list the notebooks and exit')
     rp.add_argument('--notebooks', help='folder of paper notebooks (default: nbs/paper of the project)')
     rp.add_argument('--tutorials', help='folder of tours (default: tutorials/ beside the paper notebooks)')

@@ -12,32 +12,45 @@ import numpy as np
 import torch
 
 from .core import *
+from .gates import Gate, at_least, within
 from .animals import AnimalsConfig, AnimalsSplit, animals_dataset, background_variant, VARIANTS
 from .models import ModelConfig, Denoiser
-from .train import TrainConfig, train_model, backbone_preset
+from .train import TrainConfig, VaeConfig, train_model, train_vae, backbone_preset
+from .inversion import ddim_sample
 from .clarid import ClaridConfig, ClaridResult, clarid, canonical_features
 from .distill import DistillConfig, PreActResNet, TeacherSignal, train_student, teacher_subset, student_preset
+from .robustness import accuracy, correct_predictions
 
 # %% auto #0
 __all__ = ['JUDGE_TARGETS', 'TEACHER_SOURCES', 'CURVE_POINTS', 'CURVE_IMAGES', 'STUDENTS', 'CanonicalConfig', 'canonical_data',
-           'animals_teacher', 'judge', 'clarep_index', 'clarep_stage', 'clarep_images', 'per_class', 'teacher_signal',
-           'student']
+           'teacher_vae', 'control_data', 'animals_teacher', 'judge', 'judge_real_gate', 'judge_real',
+           'teacher_samples_gate', 'teacher_regenerates_gate', 'judged_better', 'background_weight', 'teacher_samples',
+           'clarep_index', 'clarep_stage', 'clarep_images', 'per_class', 'teacher_signal', 'student']
 
 # %% ../nbs/33_canonical.ipynb #cab55245
-def _teacher_preset(profile: str = 'cpu', image_size: int = 32):
-    "The backbone preset of the teacher: a class-conditional DiT over the 10 animal classes."
-    return backbone_preset(profile, image_size, 3, 'class', num_classes=10)
+def _teacher_preset(profile: str = 'cpu', image_size: int = 32, vae: VaeConfig | None = None):
+    """The backbone preset of the teacher: a class-conditional DiT over the 10 animal classes, on `image_size` pixels
+    (`vae` None) or on the latents of `vae`."""
+    if vae is None: return backbone_preset(profile, image_size, 3, 'class', num_classes=10)
+    return backbone_preset(profile, image_size // vae.downsampling, vae.latent_channels, 'class', num_classes=10)
+
+def _teacher_vae() -> VaeConfig:
+    "The cpu profile's autoencoder: (32, 64, 64) channels, 4x8x8 latents, 1500 steps of batch 64 (`VaeConfig()`)."
+    return VaeConfig()
 
 @dataclass
 class CanonicalConfig:
     "Every size of the CLARID and CaDistill experiments on the animals data (defaults: the `cpu` profile)."
     data: AnimalsConfig = field(default_factory=AnimalsConfig)
-    model: ModelConfig = field(default_factory=lambda: _teacher_preset().model)    # the diffusion teacher
-    train: TrainConfig = field(default_factory=lambda: _teacher_preset().train)    # how the teacher is trained
+    vae: VaeConfig | None = field(default_factory=_teacher_vae)  # the teacher's autoencoder (None: a pixel-space teacher)
+    model: ModelConfig = field(default_factory=lambda: _teacher_preset('cpu', 32, _teacher_vae()).model)  # the diffusion teacher
+    train: TrainConfig = field(default_factory=lambda: _teacher_preset('cpu', 32, _teacher_vae()).train)  # how it is trained
     clarid: ClaridConfig = field(default_factory=lambda: ClaridConfig(             # CLARID: the paper's settings, and
         batch_size=16))                  # Lanczos to tol 1e-5 (gate 'clarid-converged'); 16 images share a batch's steps
     judge: DistillConfig = field(default_factory=lambda: DistillConfig(            # classifiers trained on real images
-        method='vanilla', steps=500, batch_size=64, width=16, blocks=(1, 1, 1, 1), checkpoint_every=250))
+        method='vanilla', steps=2000, batch_size=64, width=16, blocks=(1, 1, 1, 1), checkpoint_every=500))  # (see Judges)
+    judge_seeds: tuple = (0, 1)      # seeds of the class judge of generated images (gate 'judge-real': both must agree)
+    n_samples: int = 20              # samples per class from noise for the gate 'teacher-samples'
     clarep_fraction: float = 0.1     # share of each class's training images given as CLAReps (paper: 10 %)
     student: DistillConfig = field(default_factory=lambda: student_preset('cpu'))  # CaDistill's students and baselines
     student_seeds: tuple = (0, 1)    # students per method, to measure the spread between seeds
@@ -54,24 +67,48 @@ class CanonicalConfig:
     def __post_init__(self):
         self.te_grid, self.n_grid, self.fixed_k = tuple(self.te_grid), tuple(self.n_grid), tuple(self.fixed_k)
         self.student_seeds, self.fractions, self.attacks = tuple(self.student_seeds), tuple(self.fractions), tuple(self.attacks)
+        self.judge_seeds = tuple(self.judge_seeds)
         if self.model.condition != 'class' or self.model.num_classes != 10:
             raise ValueError(f"CanonicalConfig: the teacher must be class-conditional over the 10 animal classes, got "
                              f"condition={self.model.condition!r}, num_classes={self.model.num_classes}")
-        if self.model.sample_size != self.data.image_size:
-            raise ValueError(f"CanonicalConfig: model.sample_size {self.model.sample_size} must equal data.image_size "
-                             f"{self.data.image_size} (a pixel-space teacher)")
+        if self.model.vae is not None:
+            raise ValueError(f"CanonicalConfig: the teacher's VAE is trained from `vae` (a VaeConfig); leave model.vae None, "
+                             f"got model.vae={self.model.vae!r}")
+        size, channels, what = ((self.data.image_size, 3, 'a pixel-space teacher') if self.vae is None else
+                                (self.data.image_size // self.vae.downsampling, self.vae.latent_channels,
+                                 f'the latents of the VAE, {self.vae.downsampling}x smaller'))
+        if self.vae is not None and self.data.image_size % self.vae.downsampling:
+            raise ValueError(f"CanonicalConfig: data.image_size {self.data.image_size} must be divisible by the VAE's "
+                             f"downsampling {self.vae.downsampling}")
+        if (self.model.sample_size, self.model.in_channels) != (size, channels):
+            raise ValueError(f"CanonicalConfig: model.sample_size and in_channels must be {size} and {channels} ({what} of "
+                             f"{self.data.image_size}-px images), got {self.model.sample_size} and {self.model.in_channels}")
         if not 0 < self.clarep_fraction <= 1: raise ValueError(f"CanonicalConfig: clarep_fraction must lie in (0, 1], got {self.clarep_fraction}")
+        if not self.judge_seeds or self.n_samples < 1:
+            raise ValueError(f"CanonicalConfig: judge_seeds must be non-empty and n_samples >= 1, got {self.judge_seeds}, {self.n_samples}")
 
 # %% ../nbs/33_canonical.ipynb #8a1efd13
 def canonical_data(cfg: CanonicalConfig, quiet: bool | None = None) -> dict:
     "`{'train': AnimalsSplit, 'test': AnimalsSplit}`: the animals data of `cfg` (cached)."
     return animals_dataset(cfg.data, quiet=quiet)
 
+def teacher_vae(cfg: CanonicalConfig, device=None, quiet: bool | None = None) -> Path | None:
+    "The folder of the teacher's `AutoencoderKL` (`cfg.vae`), trained once (then cached) on the training split; None for a pixel teacher."
+    if cfg.vae is None: return None
+    return train_vae(canonical_data(cfg, quiet)['train'].images, cfg.vae, device=device, quiet=quiet)
+
+def control_data(cfg: CanonicalConfig, quiet: bool | None = None) -> dict:
+    "`{'train', 'test'}` of the **control data** of `cfg` (cached): the same images with `background_bias=0`, no cue."
+    return animals_dataset(dataclasses.replace(cfg.data, background_bias=0.0), quiet=quiet)
+
 def animals_teacher(cfg: CanonicalConfig, device=None, quiet: bool | None = None) -> Denoiser:
-    """The class-conditional diffusion teacher of `cfg`, trained once (then cached) on the training split with label
-    dropout to a null class, so classifier-free guidance works. Test images are never seen."""
+    """The class-conditional diffusion teacher of `cfg`, trained once (then cached) on the training split (on the
+    latents of `teacher_vae` unless `cfg.vae` is None) with label dropout to a null class, so classifier-free guidance
+    works. Test images are never seen."""
     train = canonical_data(cfg, quiet)['train']
-    return train_model(train.images, train.labels, cfg.model, cfg.train, device=device, quiet=quiet)
+    vae = teacher_vae(cfg, device, quiet)
+    model = cfg.model if vae is None else dataclasses.replace(cfg.model, vae=str(vae))
+    return train_model(train.images, train.labels, model, cfg.train, device=device, quiet=quiet)
 
 # %% ../nbs/33_canonical.ipynb #ebea08be
 JUDGE_TARGETS = ('class', 'family')
@@ -80,6 +117,7 @@ def judge(cfg: CanonicalConfig,       # the experiment's sizes; `cfg.judge` is t
           target: str = 'class',      # what it classifies: 'class' or background 'family'
           variant: str = 'Original',  # Backgrounds-Challenge variant it is trained on ('Original': the plain images)
           cue: bool = True,           # False: train on the control data (`background_bias=0`) instead
+          seed: int | None = None,    # seeds its weights, batches and augmentations (None: `cfg.judge.seed`)
           device=None,                # None: train on a GPU if there is one, return the judge on the CPU
           quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
          ) -> PreActResNet:           # the classifier, frozen, in eval mode (cached)
@@ -87,11 +125,96 @@ def judge(cfg: CanonicalConfig,       # the experiment's sizes; `cfg.judge` is t
     variant name, default the plain images) of the training split with `cfg.judge` (cached). `cue=False` trains it on
     the control data instead: the same images with `background_bias=0`, where the background says nothing of the class."""
     if target not in JUDGE_TARGETS: raise ValueError(f"target must be one of {JUDGE_TARGETS}, got {target!r}")
-    data = cfg.data if cue else dataclasses.replace(cfg.data, background_bias=0.0)
-    train = animals_dataset(data, quiet=quiet)['train']
+    train = (canonical_data(cfg, quiet) if cue else control_data(cfg, quiet))['train']
     images = background_variant(train, variant, seed=cfg.seed)
     labels = train.labels if target == 'class' else train.family
-    return train_student(images, labels, 10, cfg.judge, device=device, quiet=quiet)
+    config = cfg.judge if seed is None else dataclasses.replace(cfg.judge, seed=seed)
+    return train_student(images, labels, 10, config, device=device, quiet=quiet)
+
+# %% ../nbs/33_canonical.ipynb #f474b771
+def judge_real_gate(judges,                 # classifiers of the same recipe and different seeds (the first is reported)
+                    images: torch.Tensor,   # real images `(N, C, H, W)` in [-1, 1] the judges never saw
+                    labels: torch.Tensor,   # their classes `(N,)`
+                    threshold: float = 0.85,  # the worst judge's accuracy must reach this
+                    spread: float = 0.03,   # ... and every judge must lie within this of the first
+                   ) -> Gate:               # 'judge-real': value = the worst judge's accuracy
+    "Gate 'judge-real': every judge names at least `threshold` of real `images`, and their accuracies lie within `spread`."
+    judges = list(judges)
+    if not judges: raise ValueError("judge_real_gate needs at least one judge")
+    accs = [accuracy(j, images, labels) for j in judges]
+    return Gate.all('judge-real', [at_least('judge-real', min(accs), threshold)] +
+                    [within('judge-real', a - accs[0], spread) for a in accs[1:]])
+
+def judge_real(cfg: CanonicalConfig, device=None, quiet: bool | None = None, **kwargs) -> Gate:
+    """Gate 'judge-real' of `cfg`: `judge_real_gate` of the class judges of the control data with seeds
+    `cfg.judge_seeds` (trained or loaded) on the control test images; `kwargs` go to `judge_real_gate`."""
+    test = control_data(cfg, quiet)['test']
+    judges = [judge(cfg, 'class', cue=False, seed=s, device=device, quiet=quiet) for s in cfg.judge_seeds]
+    return judge_real_gate(judges, test.images, test.labels, **kwargs)
+
+def _fraction(judge, images, labels, reference, ref_labels) -> float:
+    """The judge's accuracy on `images` divided by its accuracy on `reference`; 0 when it names none of the reference
+    images (then nothing shows that the class survives, and the gate fails)."""
+    ref = accuracy(judge, reference, ref_labels)
+    return accuracy(judge, images, labels) / ref if ref > 0 else 0.0
+
+def teacher_samples_gate(judge,                      # the class judge of `judge_real_gate`
+                         samples: torch.Tensor,      # class-conditional samples `(S, C, H, W)` in [-1, 1]
+                         labels: torch.Tensor,       # the classes they were sampled for `(S,)`
+                         real: torch.Tensor,         # real test images `(N, C, H, W)`
+                         real_labels: torch.Tensor,  # their classes `(N,)`
+                         threshold: float = 0.6,     # the least fraction of the judge's accuracy on real images
+                        ) -> Gate:                   # 'teacher-samples': value = accuracy(samples) / accuracy(real)
+    "Gate 'teacher-samples': the judge's accuracy on the teacher's `samples` as a fraction of its accuracy on `real` images."
+    return at_least('teacher-samples', _fraction(judge, samples, labels, real, real_labels), threshold)
+
+def teacher_regenerates_gate(judge,                    # the class judge of `judge_real_gate`
+                             regenerated: torch.Tensor,  # CFG regenerations `(N, C, H, W)` of `originals`
+                             originals: torch.Tensor,  # the images they were inverted from `(N, C, H, W)`
+                             labels: torch.Tensor,     # their classes `(N,)`
+                             threshold: float = 0.8,   # the least fraction of the judge's accuracy on the originals
+                            ) -> Gate:                 # 'teacher-regenerates': value = accuracy(regenerated) / accuracy(originals)
+    "Gate 'teacher-regenerates': the judge's accuracy on CFG `regenerated` images as a fraction of that on their `originals`."
+    return at_least('teacher-regenerates', _fraction(judge, regenerated, labels, originals, labels), threshold)
+
+# %% ../nbs/33_canonical.ipynb #cd9e78f2
+def judged_better(judge,                  # a classifier of images in [-1, 1]
+                  a: torch.Tensor,        # images `(N, C, H, W)`
+                  b: torch.Tensor,        # images `(N, C, H, W)`, row i paired with row i of `a` (same source image)
+                  labels: torch.Tensor,   # the class (or family) `(N,)` both rows of a pair should show
+                  alpha: float = 0.05,    # significance level of the one-sided test
+                 ) -> tuple[bool, float]: # `(a judged right significantly more often than b, p-value)`
+    """Whether `judge` names `labels` on `a` significantly more often than on the paired `b`: the one-sided exact
+    McNemar test (a binomial test on the pairs where exactly one of the two is named right). Returns `(holds, p)`."""
+    from scipy.stats import binomtest
+    check_same_length(a=a, b=b, labels=labels)
+    ra, rb = correct_predictions(judge, a, labels), correct_predictions(judge, b, labels)
+    wins, losses = int((ra & ~rb).sum()), int((~ra & rb).sum())
+    p = binomtest(wins, wins + losses, 0.5, alternative='greater').pvalue if wins + losses else 1.0
+    return bool(p < alpha), float(p)
+
+# %% ../nbs/33_canonical.ipynb #281e58de
+def background_weight(alpha: torch.Tensor,  # mattes `(M, 1, H, W)` in [0, 1] (1: foreground)
+                      like: torch.Tensor,   # what the weight is for: `(M, C, h, w)` images, latents or directions
+                     ) -> torch.Tensor:     # `(M, C, h, w)` background share of each pixel (or latent pixel)
+    "The background weight `1 - alpha` at the resolution and channels of `like`: the matte averaged over each latent pixel's square."
+    check_array(alpha, 'alpha', ndim=4, shape=(len(like), 1, None, None))
+    h, w = like.shape[-2:]
+    if alpha.shape[-2] % h or alpha.shape[-1] % w:
+        raise ValueError(f"the matte {tuple(alpha.shape[-2:])} must be a whole multiple of {(h, w)}")
+    return (1 - torch.nn.functional.adaptive_avg_pool2d(alpha.float(), (h, w))).expand(-1, like.shape[1], -1, -1)
+
+# %% ../nbs/33_canonical.ipynb #2c44524e
+def teacher_samples(cfg: CanonicalConfig, guidance: float | None = None, device=None, quiet: bool | None = None) -> tuple:
+    """`(images (10 n, C, H, W) in [-1, 1], labels (10 n,))`: `n = cfg.n_samples` class-conditional samples per class
+    from the teacher, DDIM over `cfg.clarid.num_steps` steps with `guidance` (None: `cfg.clarid.guidance`), from noise
+    seeded by `cfg.seed`."""
+    den = animals_teacher(cfg, device, quiet)
+    labels = torch.arange(10).repeat_interleave(cfg.n_samples)
+    noise = torch.randn(len(labels), *den.latent_shape, generator=torch.Generator().manual_seed(cfg.seed))
+    g = cfg.clarid.guidance if guidance is None else guidance
+    images = ddim_sample(den, noise.to(den.device), labels.to(den.device), num_steps=cfg.clarid.num_steps, guidance=g, quiet=quiet)
+    return images.clamp(-1, 1).cpu(), labels
 
 # %% ../nbs/33_canonical.ipynb #fd96e6e1
 def clarep_index(cfg: CanonicalConfig, quiet: bool | None = None) -> torch.Tensor:
@@ -99,8 +222,9 @@ def clarep_index(cfg: CanonicalConfig, quiet: bool | None = None) -> torch.Tenso
     return teacher_subset(canonical_data(cfg, quiet)['train'].labels, cfg.clarep_fraction, cfg.seed)
 
 def _teacher_key(cfg: CanonicalConfig) -> dict:
-    "What identifies the teacher: its data, model and training configuration."
-    return {'data': config_dict(cfg.data), 'model': config_dict(cfg.model), 'train': config_dict(cfg.train)}
+    "What identifies the teacher: its data, autoencoder (if any), model and training configuration."
+    key = {'data': config_dict(cfg.data), 'model': config_dict(cfg.model), 'train': config_dict(cfg.train)}
+    return key if cfg.vae is None else {**key, 'vae': config_dict(cfg.vae)}
 
 def clarep_stage(cfg: CanonicalConfig, index=None, clarid_config: ClaridConfig | None = None, device=None,
                  quiet: bool | None = None) -> dict:

@@ -81,11 +81,11 @@ def _paper_conda() -> CondaConfig:
         **_backbone('paper', 64), embed=EmbedConfig.paper())
 
 def _ci_canonical() -> CanonicalConfig:
-    """Tiny: 16 training images per class, the ci teacher, 4 directions; numbers are not meaningful. 32x32 as at the
+    """Tiny: 16 training images per class, the ci teacher (in pixel space), 4 directions; numbers are not meaningful. 32x32 as at the
     cpu profile, because the corruptions have severity constants for 32 and 64 pixels only."""
     pre = backbone_preset('ci', 32, 3, 'class', num_classes=10)
     return CanonicalConfig(
-        data=AnimalsConfig(image_size=32, n_train=16, n_test=8), model=pre.model, train=pre.train,
+        data=AnimalsConfig(image_size=32, n_train=16, n_test=8), vae=None, model=pre.model, train=pre.train,
         clarid=ClaridConfig(n=4, num_steps=pre.inversion_steps, max_steps=12, batch_size=40),
         judge=DistillConfig(method='vanilla', steps=30, batch_size=32, width=8, blocks=(1, 1), checkpoint_every=1000),
         clarep_fraction=0.25, n_per_class=2, te_grid=(0.6, 0.8), n_grid=(2, 4), fixed_k=(1,),
@@ -98,7 +98,7 @@ def _paper_canonical() -> CanonicalConfig:
     on the products), the paper's sweeps, a PreAct-ResNet-18 judge."""
     pre = backbone_preset('paper', 64, 3, 'class', num_classes=10)
     return CanonicalConfig(
-        data=AnimalsConfig(image_size=64, n_train=700, n_test=100), model=pre.model, train=pre.train,
+        data=AnimalsConfig(image_size=64, n_train=700, n_test=100), vae=None, model=pre.model, train=pre.train,
         clarid=ClaridConfig(num_steps=100, batch_size=32),
         judge=DistillConfig(method='vanilla', steps=6000, batch_size=128, width=64, checkpoint_every=1000),
         n_per_class=30, te_grid=(0.5, 0.6, 0.7, 0.8, 0.9), n_grid=(3, 5, 10, 20), fixed_k=(1, 3, 5), student=student_preset('paper'), fractions=(0.01, 0.05, 0.1, 0.25),

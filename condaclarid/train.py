@@ -4,15 +4,17 @@
 
 # %% ../nbs/11_train.ipynb #2dd13958
 from __future__ import annotations
-import json, os, shutil, time
+import dataclasses, hashlib, json, os, shutil, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from accelerate import Accelerator, PartialState
+from diffusers import AutoencoderKL
 from diffusers.optimization import get_scheduler
 from diffusers.training_utils import EMAModel
 
@@ -20,8 +22,8 @@ from .core import *
 from .models import *
 
 # %% auto #0
-__all__ = ['moving_blobs', 'TrainConfig', 'training_batch', 'latest_checkpoint', 'fit_denoiser', 'train_model', 'BackbonePreset',
-           'backbone_preset']
+__all__ = ['moving_blobs', 'TrainConfig', 'training_batch', 'latest_checkpoint', 'fit_denoiser', 'train_model', 'VaeConfig',
+           'fit_vae', 'train_vae', 'vae_fingerprint', 'BackbonePreset', 'backbone_preset']
 
 # %% ../nbs/11_train.ipynb #76c01ffb
 def moving_blobs(n: int, size: int = 16, num_classes: int = 3, seed: int = 0) -> tuple:
@@ -231,6 +233,8 @@ def train_model(data,                            # images `(N, C, H, W)` in [-1,
     int64 classes, `(N, D)` floats, or None). The model lives in `root/model/<hash>` (`root`: `data_dir()`).
     Returns the EMA model, frozen, in eval mode, on `device` (None: a GPU if there is one)."""
     key = {'data': array_fingerprint(data, labels), 'model': config_dict(model_config), 'train': config_dict(train_config)}
+    if model_config.vae is not None:   # a latent model: keyed by what its VAE holds, not by where it lies
+        key.update(model=config_dict(dataclasses.replace(model_config, vae=None)), vae=vae_fingerprint(model_config.vae))
     root = Path(root) if root is not None else data_dir()
     path, work = root/'model'/config_hash(key), root/'checkpoints'/config_hash(key)
     if force or not (path/'config.json').exists():
@@ -244,6 +248,141 @@ def train_model(data,                            # images `(N, C, H, W)` in [-1,
             shutil.rmtree(work, ignore_errors=True)
         state.wait_for_everyone()
     return Denoiser.from_pretrained(path, device=get_device(device))
+
+# %% ../nbs/11_train.ipynb #02438008
+@dataclass
+class VaeConfig:
+    "A small diffusers `AutoencoderKL` and how to train it (see `train_vae`)."
+    block_out_channels: tuple = (32, 64, 64)  # channels per level; latents are 2**(levels - 1) times smaller than images
+    latent_channels: int = 4                  # channels of the latents (SD-VAE: 4)
+    layers_per_block: int = 1                 # residual blocks per level
+    norm_groups: int = 32                     # GroupNorm groups (must divide every width)
+    steps: int = 1500                         # optimiser steps
+    batch_size: int = 64                      # images per step, summed over processes
+    lr: float = 1e-3                          # peak AdamW learning rate (cosine decay after warmup)
+    warmup_steps: int = 100                   # linear learning-rate warmup
+    kl_weight: float = 1e-6                   # weight of the KL term beside the reconstruction MSE
+    grad_clip: float = 1.0                    # clip the gradient norm to this (0: no clipping)
+    mixed_precision: str = 'bf16'             # on a GPU: 'no', 'fp16' or 'bf16'; on the CPU always float32
+    checkpoint_every: int = 500               # steps between checkpoints
+    seed: int = 0                             # seeds initial weights, batches and posterior samples
+
+    def __post_init__(self):
+        self.block_out_channels = tuple(self.block_out_channels)
+        if self.steps < 1 or self.batch_size < 1: raise ValueError("VaeConfig: steps and batch_size must be >= 1")
+        if any(w % self.norm_groups for w in self.block_out_channels):
+            raise ValueError(f"VaeConfig: every width in {self.block_out_channels} must be divisible by norm_groups={self.norm_groups}")
+        if self.kl_weight < 0: raise ValueError(f"VaeConfig: kl_weight must be >= 0, got {self.kl_weight}")
+        if self.checkpoint_every < 1: raise ValueError("VaeConfig: checkpoint_every must be >= 1")
+
+    @property
+    def downsampling(self) -> int:
+        "How many times smaller than the image the latent is, per side."
+        return 2 ** (len(self.block_out_channels) - 1)
+
+    def build(self, in_channels: int = 3) -> AutoencoderKL:
+        "A freshly initialised `AutoencoderKL` of this size (seed torch first)."
+        n = len(self.block_out_channels)
+        return AutoencoderKL(in_channels=in_channels, out_channels=in_channels, latent_channels=self.latent_channels,
+                             block_out_channels=self.block_out_channels, layers_per_block=self.layers_per_block,
+                             norm_num_groups=self.norm_groups, down_block_types=('DownEncoderBlock2D',) * n,
+                             up_block_types=('UpDecoderBlock2D',) * n)
+
+# %% ../nbs/11_train.ipynb #e8cbca96
+class _VaeObjective(nn.Module):
+    "The VAE's training forward as one module (so DDP sees it): reconstruction of a posterior sample, and the KL."
+    def __init__(self, vae: AutoencoderKL):
+        super().__init__(); self.vae = vae
+    def forward(self, x, eps):
+        post = self.vae.encode(x).latent_dist
+        return self.vae.decode(post.mean + post.std * eps).sample, post.kl()
+
+def fit_vae(vae: AutoencoderKL,         # trained in place; left frozen, in eval mode
+            images: torch.Tensor,       # `(N, C, H, W)` in [-1, 1]
+            config: VaeConfig,          # steps, optimiser, KL weight, checkpoints, seed
+            work_dir: str | Path,       # checkpoints go here; the newest is resumed
+            device=None,                # None: a GPU if there is one
+            quiet: bool | None = None,  # no progress bar (None: `CONDACLARID_QUIET`)
+            on_step: Callable[[int, float], None] | None = None,  # called as `on_step(step, loss)` after each step
+           ) -> dict:                   # metadata: loss history, timings, scaling factor, reconstruction PSNR
+    """Train `vae` in place on `images` `(N, C, H, W)` in [-1, 1] (random rows per step, from `(seed, step)`),
+    checkpointing into `work_dir` and resuming from its newest checkpoint; then set its `scaling_factor` to one over
+    the standard deviation of the training latents (posterior means). Returns metadata with the loss history and
+    the reconstruction PSNR (dB, images in [-1, 1]) on the training images."""
+    images = check_array(torch.as_tensor(images, dtype=torch.float32), 'images', ndim=4, shape=(None, vae.config.in_channels, None, None))
+    lo, hi = images.min().item(), images.max().item()
+    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    if images.shape[-1] % config.downsampling or images.shape[-2] % config.downsampling:
+        raise ValueError(f"image size {tuple(images.shape[-2:])} must be divisible by the VAE's downsampling {config.downsampling}")
+    acc = _accelerator(device, config.mixed_precision)
+    if config.batch_size % acc.num_processes:
+        raise ValueError(f"batch_size {config.batch_size} must be divisible by the {acc.num_processes} processes")
+    work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
+    vae.to(acc.device).train().requires_grad_(True)
+    data = images.to(acc.device)
+    opt = torch.optim.AdamW(vae.parameters(), lr=config.lr)
+    sched = get_scheduler('cosine', opt, num_warmup_steps=config.warmup_steps, num_training_steps=config.steps)
+    model, opt, sched = acc.prepare(_VaeObjective(vae), opt, sched)
+    trainer = _resume(acc, work_dir, {'step': 0, 'loss': [], 'seconds': 0.0, 'vae_config': config_dict(config)}, 'vae_config', 'VaeConfig')
+    bar = progress(range(trainer['step'], config.steps), desc='train VAE', quiet=quiet, initial=trainer['step'], total=config.steps)
+    t0, first = time.perf_counter(), trainer['step']
+    for step in bar:
+        g = torch.Generator().manual_seed(int(np.random.SeedSequence([config.seed, step]).generate_state(1)[0]))
+        rows = torch.randint(len(data), (config.batch_size,), generator=g)
+        eps = torch.randn((config.batch_size, config.latent_channels, *(s // config.downsampling for s in data.shape[-2:])), generator=g)
+        x, eps = process_share(data[rows.to(data.device)], eps.to(data.device))
+        rec, kl = model(x, eps)
+        loss = F.mse_loss(rec.float(), x.float()) + config.kl_weight * kl.float().mean()
+        _optimizer_step(acc, loss, vae.parameters(), opt, sched, config.grad_clip)
+        t0 = _end_step(acc, trainer, step, acc.gather(loss.detach()).mean().item(), config, work_dir, bar, on_step, t0)
+    trainer['seconds'] += time.perf_counter() - t0
+    acc.unwrap_model(model, keep_fp32_wrapper=False)
+    vae.eval().requires_grad_(False)
+    acc.free_memory()
+    with torch.no_grad():
+        z = torch.cat([vae.encode(b).latent_dist.mean for b in data.split(256)])
+        mse = torch.stack([F.mse_loss(vae.decode(zb).sample, b, reduction='sum') for zb, b in zip(z.split(256), data.split(256))]).sum() / data.numel()
+    vae.register_to_config(scaling_factor=float(1 / z.std()))
+    return {'steps': trainer['step'], 'loss': trainer['loss'], 'final_loss': float(np.mean(trainer['loss'][-max(1, config.steps // 10):])),
+            'seconds': round(trainer['seconds'], 2), 'resumed_at': first, 'scaling_factor': vae.config.scaling_factor,
+            'train_psnr_db': float(10 * torch.log10(4 / mse)), 'device': str(acc.device), 'vae_config': config_dict(config)}
+
+# %% ../nbs/11_train.ipynb #821b8f1d
+def train_vae(images,                          # `(N, C, H, W)` in [-1, 1]
+              config: VaeConfig,               # the autoencoder's size and training
+              root: str | Path | None = None,  # the artifact cache (default: `core.data_dir()`)
+              device=None,                     # where to train (None: a GPU if there is one)
+              quiet: bool | None = None,       # no progress bar (None: `CONDACLARID_QUIET`)
+              force: bool = False,             # retrain even if it is cached
+             ) -> Path:                        # the diffusers `AutoencoderKL` folder, for `ModelConfig(vae=...)`
+    """Train (or find in the cache) an `AutoencoderKL` of `config` on `images` `(N, C, H, W)` in [-1, 1]; return the
+    diffusers folder `root/vae/<hash>/vae` that `ModelConfig(vae=...)` and `Denoiser` load. Keyed by the images and the
+    config; interrupted training resumes from `root/checkpoints/<hash>`. Training metadata: `<hash>/training.json`."""
+    images = torch.as_tensor(images, dtype=torch.float32)
+    key = {'data': array_fingerprint(images), 'vae': config_dict(config)}
+    root = Path(root) if root is not None else data_dir()
+    path, work = root/'vae'/config_hash(key), root/'checkpoints'/config_hash(key)
+    if force or not (path/'config.json').exists():
+        seed_everything(config.seed)
+        vae = config.build(images.shape[1])
+        meta = fit_vae(vae, images, config, work, device=device, quiet=quiet)
+        state = PartialState()
+        if state.is_main_process:
+            def build(tmp):
+                vae.save_pretrained(tmp/'vae'); write_json(meta, tmp/'training.json')
+            cached_artifact('vae', key, build, root=root, force=force)
+            shutil.rmtree(work, ignore_errors=True)
+        state.wait_for_everyone()
+    return path/'vae'
+
+def vae_fingerprint(path: str | Path) -> str:
+    "SHA-256 (16 hex digits) of a diffusers `AutoencoderKL` folder's config and weights: what a latent model was trained on."
+    path = Path(path)
+    files = sorted(p for p in path.iterdir() if p.name == 'config.json' or p.name.startswith('diffusion_pytorch_model'))
+    if not any(p.name != 'config.json' for p in files): raise FileNotFoundError(f"no AutoencoderKL weights in {path}")
+    h = hashlib.sha256()
+    for p in files: h.update(p.name.encode()); h.update(p.read_bytes())
+    return h.hexdigest()[:16]
 
 # %% ../nbs/11_train.ipynb #8c9c9097
 @dataclass

@@ -313,9 +313,9 @@ def loss_improvement(loss,               # `(T,)` training loss of every step
 def embedding_converged(loss, tail: float = 0.1, tol: float = 0.01, min_steps: int = 20) -> Gate:
     """Gate `embedding-converged`: the InfoNCE `loss` `(T,)` improves by at most `tol` over its last `tail` of steps,
     and that tail holds at least `min_steps` steps (a line through a few noisy steps says nothing about a plateau)."""
-    n = int(round(tail * len(check_array(np.asarray(loss, dtype=np.float64), 'loss', ndim=1))))
-    return Gate.all('embedding-converged', [at_most('embedding-converged', loss_improvement(loss, tail), tol),
-                                            at_least('tail steps', n, min_steps)])
+    improvement = loss_improvement(loss, tail)                        # checks `loss` and `tail`
+    return Gate.all('embedding-converged', [at_most('embedding-converged', improvement, tol),
+                                            at_least('tail steps', int(round(tail * len(loss))), min_steps)])
 
 # %% ../nbs/20_contrastive.ipynb #eed86e98
 def phase_r2(C,            # `(N, d)` the embedding of every frame

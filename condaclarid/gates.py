@@ -52,7 +52,7 @@ def within(name: str, value: float, tolerance: float) -> Gate:
 # %% ../nbs/04_gates.ipynb #f5f50fa7
 def verdict(holds: bool, gates=()) -> str:
     """'reproduced' if the claim `holds` and every `Gate` in `gates` passed, 'not reproduced' if it does not hold and
-    every gate passed, else 'inconclusive: <name> failed' naming the first failed gate."""
+    every gate passed, else 'inconclusive: <names> failed' naming every failed gate, in order."""
     gates = list(gates)
     if not all(isinstance(g, Gate) for g in gates):
         raise ValueError(f"gates must be Gate objects (at_least, at_most, within, Gate.all), got {[type(g).__name__ for g in gates]}")

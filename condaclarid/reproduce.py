@@ -640,7 +640,8 @@ def paper_time_warning(readme: str | Path | None = None) -> str:
     not restated."""
     readme = Path(readme) if readme else project_root()/'README.md'
     text = readme.read_text() if readme.exists() else ''
-    section = text.split('### Predicted time of the `paper` profile', 1)[1].strip() if '### Predicted time of the `paper` profile' in text else ''
+    heading = '### Predicted time of the `paper` profile'
+    section = text.split(heading, 1)[1].strip() if heading in text else ''
     bold = re.findall(r'\*\*(.+?)\*\*', section.split('\n\n', 1)[0].replace('\n', ' '))
     predicted = (f"predicted {' and '.join(bold)}" if bold else "see its prediction in README.md")
     return ("--profile auto chose 'paper' because a CUDA GPU is present. The paper profile's time has not been "

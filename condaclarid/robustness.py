@@ -336,8 +336,7 @@ def reference_pgd(model: nn.Module,           # classifier of [-1, 1] images, re
     alpha = float(eps) * (2.5 / steps if step_frac is None else step_frac)
     if not alpha > 0: raise ValueError(f"step_frac must be > 0, got {step_frac!r}")
     dev = _run_device(model, device)
-    predict_logits(model, images[:1], device=dev)                  # a model that does not return logits fails here
-    _check_label_range(labels, predict_logits(model, images[:1], device=dev).shape[1])
+    _check_label_range(labels, predict_logits(model, images[:1], device=dev).shape[1])   # a model without logits fails here
     x01 = ((images + 1) / 2).clamp(0, 1)
     out = x01.clone()
     g = torch.Generator().manual_seed(seed)

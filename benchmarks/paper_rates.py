@@ -1,6 +1,6 @@
 """Rates of the expensive stages at `paper` sizes, and the predicted time of the whole `paper` profile per notebook.
 
-Each stage runs through the library's own code on the `paper` profile's models and sizes (`condaclarid.reproduce`),
+Each stage runs through the library's own code on the `paper` profile's models and sizes (`condaclarid.profiles`),
 randomly initialised (speed does not depend on the weights), for a short fixed number of steps after a warm-up, with
 `torch.cuda.synchronize` around the clock on a GPU:
 
@@ -44,7 +44,9 @@ from condaclarid.clarid import jacobian_svd, snap_time
 from condaclarid.distill import PreActResNet, fit_student, teacher_subset
 from condaclarid.canonical import STUDENTS
 from condaclarid.robustness import attack_spec, EPS_SWEEP
-from condaclarid.reproduce import get_profile, discover, paper_dir, save_table
+from condaclarid.profiles import get_profile
+from condaclarid.paper import discover, paper_dir
+from condaclarid.plots import save_table
 
 warnings.filterwarnings('ignore', category=FutureWarning)
 

@@ -11,7 +11,9 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 
 from .core import atomic_path
-from .reproduce import PROFILES, discover, discover_tutorials, get_profile, project_root, run_paper
+from .profiles import PROFILES, default_out_dir, get_profile, project_root
+from .paper import discover, discover_tutorials
+from .runner import run_paper
 
 # %% auto #0
 __all__ = ['for_reading', 'page_title', 'markdown_notebook', 'notebook_html', 'is_allowed', 'rewrite_links', 'plan_site',
@@ -151,7 +153,7 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
     Written atomically: `out` is replaced only by a complete site."""
     prof = get_profile(profile)
     root = Path(root) if root else project_root()
-    reports = root/'figures'/prof.name
+    reports = default_out_dir(prof.name, root)
     out = Path(out) if out else root/'_site'
     if execute:
         missing = [t.id for t in discover_tutorials(root/'nbs'/'tutorials') if not (reports/t.executed).exists()]

@@ -5,13 +5,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from condaclarid.reproduce import make_paper_notebook, discover, discover_tutorials, output_lock
+from condaclarid.paper import make_paper_notebook, discover, discover_tutorials
+from condaclarid.runner import output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, '-m', 'condaclarid.reproduce', *args], cwd=cwd,
+    return subprocess.run([sys.executable, '-m', 'condaclarid.cli', *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -77,7 +78,7 @@ def test_changed_notebook_reruns(paper):
 def test_rerun_drops_numbers_no_longer_recorded(tmp_path):
     nbs, out = tmp_path/'nbs', tmp_path/'out'
     nbs.mkdir()
-    rec = "from condaclarid.reproduce import record\n"
+    rec = "from condaclarid.paper import record\n"
     make_paper_notebook(nbs/'r.ipynb', 'r', rec + "record(out_dir, 'r', 'old', 1.0); record(out_dir, 'r', 'kept', 2.0)")
     assert run(nbs, out).returncode == 0 and '| old | 1 |' in (out/'REPORT.md').read_text()
     make_paper_notebook(nbs/'r.ipynb', 'r', rec + "record(out_dir, 'r', 'kept', 3.0)")

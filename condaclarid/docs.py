@@ -102,13 +102,13 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
     plan = [dict(page='index.html', source='README.md', file=root/'README.md', aliases=['README.md', 'nbs/index.ipynb'])]
     plan += [dict(page=f'api/{p.stem}.html', source=f'nbs/{p.name}', file=p, aliases=[f'nbs/{p.name}'])
              for p in sorted((root/'nbs').glob('*.ipynb')) if p.name != 'index.ipynb' and not p.name.startswith(('_', '.'))]
-    rep = _rel(reports, root)
+    rep, outs = _rel(reports, root), [_rel(default_out_dir(p, root), root) for p in PROFILES]   # each profile's output folder
     for t in discover_tutorials(root/'nbs'/'tutorials'):
         src = _rel(t.path, root)
         plan.append(dict(page=f'tutorials/{t.path.stem}.html', source=src, file=reports/t.executed,
-                         aliases=[src] + [f'figures/{p}/{t.executed}' for p in PROFILES]))
+                         aliases=[src] + [f'{o}/{t.executed}' for o in outs]))
     plan.append(dict(page='report/index.html', source=f'{rep}/REPORT.md', file=reports/'REPORT.md',
-                     aliases=[f'figures/{p}/REPORT.md' for p in PROFILES]))
+                     aliases=[f'{o}/REPORT.md' for o in outs]))
     papers = discover(root/'nbs'/'paper') if (root/'nbs'/'paper').is_dir() else []
     plan += [dict(page=f'report/{n.executed[:-6]}.html', source=f'{rep}/{n.executed}', file=reports/n.executed,
                   aliases=[_rel(n.path, root), f'{rep}/{n.executed}']) for n in papers if (reports/n.executed).exists()]

@@ -209,3 +209,14 @@ def test_project_tutorials_take_a_profile():
     "Every real tour has a `parameters` cell setting `profile`, so the runner can execute it at any profile."
     tours = discover_tutorials(ROOT/'nbs'/'tutorials')
     assert {'conda-tour', 'clarid-tour', 'cadistill-tour'} <= {t.id for t in tours}
+
+
+def test_one_command_with_every_subcommand():
+    "One `condaclarid` command (the console script is `condaclarid.cli:main`) with the papers' and the jobs' subcommands."
+    r = cli('--help')
+    assert r.returncode == 0, r.stderr
+    assert '{reproduce,docs,train,invert,sample,clarid}' in r.stdout, r.stdout
+    scripts = [l for l in (ROOT/'settings.ini').read_text().splitlines() if l.startswith('console_scripts')]
+    assert scripts == ['console_scripts = condaclarid=condaclarid.cli:main'], scripts
+    r = cli('invert', 'no-model', 'no-such.npz', 'z.npz')                 # a job's bad input: status 2, one line
+    assert r.returncode == 2 and r.stderr.strip() == 'condaclarid: error: no such file: no-such.npz', r.stderr

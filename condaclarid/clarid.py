@@ -375,6 +375,7 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
     steps, t_e = snap_time(den, cfg.t_e, cfg.num_steps)
     starts = torch.randn(len(images), int(np.prod(den.latent_shape)), generator=torch.Generator().manual_seed(cfg.seed),
                          dtype=torch.float64)
+    names = ('x_te', 'sigma', 'V', 'k', 'x_canonical', 'canonical', 'regenerated', 'products', 'residual')   # per image
     def run(images, labels, starts):
         parts = []
         bar = progress(total=len(images), desc='CLARID', quiet=quiet, unit='img')
@@ -386,11 +387,13 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
             x_can = project_out(x_te, top.V, k.to(den.device))
             both = ddim_sample(den, torch.cat([x_can, x_te]), torch.cat([yb, yb]), num_steps=steps, t_start=t_e,
                                guidance=cfg.guidance, quiet=True).clamp(-1, 1)
-            parts.append([x_te, top.S, top.V, k, x_can, *both.chunk(2), torch.full((len(xb),), top.products), top.residual])
+            canonical, regenerated = both.chunk(2)
+            parts.append(dict(x_te=x_te, sigma=top.S, V=top.V, k=k, x_canonical=x_can, canonical=canonical, regenerated=regenerated,
+                              products=torch.full((len(xb),), top.products), residual=top.residual))
             bar.update(len(xb))
         bar.close()
-        return tuple(torch.cat([p[j].cpu() for p in parts]) for j in range(len(parts[0])))
-    return ClaridResult(t_e, layer, *map_over_processes(run, images, labels, starts))
+        return tuple(torch.cat([p[name].cpu() for p in parts]) for name in names)
+    return ClaridResult(t_e=t_e, layer=layer, **dict(zip(names, map_over_processes(run, images, labels, starts))))
 
 # %% ../nbs/30_clarid.ipynb #4d77dba4
 def convergence_gate(den: Denoiser,                # the denoiser CLARID ran on

@@ -441,15 +441,13 @@ def _check_training_data(student: PreActResNet, images, labels, teacher: Teacher
     if labels.min() < 0 or labels.max() >= student.num_classes:
         raise ValueError(f"labels must lie in [0, {student.num_classes - 1}] for a {student.num_classes}-class student, "
                          f"got [{labels.min().item()}, {labels.max().item()}]")
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    check_image_range(images)
     if images.shape[-1] != images.shape[-2] or images.shape[-1] % 2 ** (len(student.blocks) - 1):
         raise ValueError(f"images must be square with a side divisible by {2 ** (len(student.blocks) - 1)}, got {tuple(images.shape[-2:])}")
     if distill_method(config.method).needs_teacher:
         if teacher is None: raise ValueError(f"method {config.method!r} needs a TeacherSignal; only 'vanilla' trains without one")
         teacher.check(images, labels)
-        lo, hi = teacher.images.min().item(), teacher.images.max().item()
-        if lo < -1.001 or hi > 1.001: raise ValueError(f"teacher images must be scaled to [-1, 1]; got [{lo:.3g}, {hi:.3g}]")
+        check_image_range(teacher.images, 'teacher images')
     return images, labels
 
 def _check_eval_data(num_classes: int, image_shape: tuple, eval_images, eval_labels, eval_every: int):
@@ -469,8 +467,7 @@ def _check_eval_data(num_classes: int, image_shape: tuple, eval_images, eval_lab
     if ey.is_floating_point() or len(ey) == 0 or ey.min() < 0 or ey.max() >= num_classes:
         raise ValueError(f"eval_labels must be integer classes in [0, {num_classes - 1}], got {ey.dtype} "
                          f"values {ey.min().item() if len(ey) else None}..{ey.max().item() if len(ey) else None}")
-    if ev.min() < -1.001 or ev.max() > 1.001:
-        raise ValueError(f"eval_images must be scaled to [-1, 1]; got values in [{ev.min().item():.3g}, {ev.max().item():.3g}]")
+    check_image_range(ev, 'eval_images')
     return ev, ey
 
 # %% ../nbs/31_distill.ipynb #08757a26

@@ -22,7 +22,7 @@ from skimage.filters import gaussian
 from skimage.transform import AffineTransform, warp
 from skimage.util import random_noise
 
-from .core import check_array, get_device, progress
+from .core import check_array, check_image_range, get_device, progress, IMAGE_RANGE_TOL
 from .gates import Gate, at_most, within
 from .metrics import to_uint8
 from .animals import VARIANTS, bg_gap
@@ -36,8 +36,6 @@ __all__ = ['ATTACK_METHODS', 'ATTACKS', 'EPS_SWEEP', 'CORRUPTIONS', 'APPROXIMATE
            'corruption_accuracy', 'mean_corruption_accuracy']
 
 # %% ../nbs/32_robustness.ipynb #5954714b
-_TOL = 1e-5  # float slack on range checks
-
 def check_images(images, name: str = 'images', channels: int | None = None) -> torch.Tensor:
     """Raise `ValueError` unless `images` is a float tensor `(B, C, H, W)` (with `channels` channels if given), finite,
     with values in [-1, 1]. Returns `images` unchanged."""
@@ -47,11 +45,7 @@ def check_images(images, name: str = 'images', channels: int | None = None) -> t
     if channels is not None and images.shape[1] != channels:
         raise ValueError(f"{name} must have {channels} channels, got shape {tuple(images.shape)}")
     if len(images) == 0: raise ValueError(f"{name} is empty: shape {tuple(images.shape)}")
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1 - _TOL or hi > 1 + _TOL:
-        raise ValueError(f"{name} must lie in [-1, 1] (the package's convention), got values in [{lo:.4g}, {hi:.4g}]; "
-                         "map [0, 1] images with 2x - 1 and [0, 255] images with x / 127.5 - 1")
-    return images
+    return check_image_range(images, name)
 
 def check_labels(labels, n: int, name: str = 'labels') -> torch.Tensor:
     "Raise `ValueError` unless `labels` is an integer tensor `(n,)` of non-negative class indices. Returns it."
@@ -132,7 +126,7 @@ class ZeroOneInput(nn.Module):
         return self
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lo, hi = x.min().item(), x.max().item()
-        if lo < -_TOL or hi > 1 + _TOL:
+        if lo < -IMAGE_RANGE_TOL or hi > 1 + IMAGE_RANGE_TOL:
             raise ValueError(f"ZeroOneInput takes images in [0, 1] (torchattacks' convention), got values in "
                              f"[{lo:.4g}, {hi:.4g}]: images in [-1, 1] must be mapped with (x + 1) / 2 first")
         with eval_mode(self.model): return self.model(2 * x - 1)

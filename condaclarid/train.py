@@ -159,8 +159,7 @@ def training_accelerator(device, mixed_precision: str) -> Accelerator:
 def _prepare_data(den: Denoiser, data, labels, device) -> tuple:
     "Check and move the training set; encode it with the VAE (once) for latent models."
     data = check_array(torch.as_tensor(data, dtype=torch.float32), 'data', ndim=4, shape=(None, *den.image_shape))
-    lo, hi = data.min().item(), data.max().item()
-    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    check_image_range(data)
     if labels is not None: labels = torch.as_tensor(labels)
     if labels is not None: check_same_length(data=data, labels=labels)
     labels = den.check_labels(labels, len(data), allow_null=False)
@@ -311,8 +310,7 @@ def fit_vae(vae: AutoencoderKL,         # trained in place; left frozen, in eval
     the standard deviation of the training latents (posterior means). Returns metadata with the loss history and
     the reconstruction PSNR (dB, images in [-1, 1]) on the training images."""
     images = check_array(torch.as_tensor(images, dtype=torch.float32), 'images', ndim=4, shape=(None, vae.config.in_channels, None, None))
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    check_image_range(images)
     if images.shape[-1] % config.downsampling or images.shape[-2] % config.downsampling:
         raise ValueError(f"image size {tuple(images.shape[-2:])} must be divisible by the VAE's downsampling {config.downsampling}")
     acc = training_accelerator(device, config.mixed_precision)

@@ -14,11 +14,11 @@ from .core import *
 from .fluid import FluidConfig
 from .contrastive import EmbedConfig
 from .conda import CondaConfig, conda_backbone
-from .train import backbone_preset
 from .animals import AnimalsConfig
 from .clarid import ClaridConfig
 from .distill import DistillConfig, student_preset
-from .canonical import CanonicalConfig
+from .canonical import CanonicalConfig, STUDENTS, ABLATIONS, teacher_preset
+from .robustness import ATTACKS
 
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'project_root', 'default_out_dir']
@@ -72,26 +72,28 @@ def _paper_conda() -> CondaConfig:
 def _ci_canonical() -> CanonicalConfig:
     """Tiny: 16 training images per class, the ci teacher (in pixel space), 4 directions; numbers are not meaningful. 32x32 as at the
     cpu profile, because the corruptions have severity constants for 32 and 64 pixels only."""
-    pre = backbone_preset('ci', 32, 3, 'class', num_classes=10)
+    pre = teacher_preset('ci', 32)
     return CanonicalConfig(
         data=AnimalsConfig(image_size=32, n_train=16, n_test=8), vae=None, model=pre.model, train=pre.train,
         clarid=ClaridConfig(n=4, num_steps=pre.inversion_steps, max_steps=12, batch_size=40),
         judge=DistillConfig(method='vanilla', steps=30, batch_size=32, width=8, blocks=(1, 1), checkpoint_every=1000),
         clarep_fraction=0.25, n_per_class=2, te_grid=(0.6, 0.8), n_grid=(2, 4), fixed_k=(1,),
         student=student_preset('ci'), student_seeds=(0, 1), fractions=(0.125, 0.25),
-        attacks=('PGD-5', 'APGD-CE-5', 'APGD-DLR-5', 'CW-inf-5'), n_attack=20, n_corrupt=20)
+        attacks=('PGD-5', 'APGD-CE-5', 'APGD-DLR-5', 'CW-inf-5'), n_attack=20, n_corrupt=20,
+        students=tuple(STUDENTS), ablations=ABLATIONS)
 
 def _paper_canonical() -> CanonicalConfig:
     """64x64 animals with 700 training images per class (birds have 812 unique silhouettes), the paper preset's DiT,
     100-step DDIM (Park et al.'s step count; the CLARID paper does not give one), Lanczos run to its tolerance (no cap
     on the products), the paper's sweeps, a PreAct-ResNet-18 judge."""
-    pre = backbone_preset('paper', 64, 3, 'class', num_classes=10)
+    pre = teacher_preset('paper', 64)
     return CanonicalConfig(
         data=AnimalsConfig(image_size=64, n_train=700, n_test=100), vae=None, model=pre.model, train=pre.train,
         clarid=ClaridConfig(num_steps=100, batch_size=32),
         judge=DistillConfig(method='vanilla', steps=6000, batch_size=128, width=64, checkpoint_every=1000),
         n_per_class=30, te_grid=(0.5, 0.6, 0.7, 0.8, 0.9), n_grid=(3, 5, 10, 20), fixed_k=(1, 3, 5), student=student_preset('paper'), fractions=(0.01, 0.05, 0.1, 0.25),
-        attacks=('PGD-20', 'APGD-CE', 'APGD-DLR', 'CW-inf'), n_attack=1000, n_corrupt=1000)
+        attacks=ATTACKS, n_attack=1000, n_corrupt=1000,
+        students=tuple(STUDENTS), ablations=ABLATIONS)
 
 PROFILES = {
     'ci': Profile('ci', 'smallest sizes: checks that every notebook runs, numbers are not meaningful', cell_timeout=600,

@@ -11,7 +11,9 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 
 from .core import atomic_path, data_dir
-from .reproduce import PROFILES, discover, discover_tutorials, get_profile, project_root, run_paper
+from .profiles import PROFILES, default_out_dir, get_profile, project_root
+from .paper import discover, discover_tutorials
+from .runner import run_paper
 
 # %% auto #0
 __all__ = ['SECTIONS', 'for_reading', 'drop_progress', 'api_entry', 'api_notebook', 'docstring_rst', 'param_table',
@@ -33,7 +35,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #42a9c1de
+# %% ../nbs/51_docs.ipynb #9ed4c0cc
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -53,7 +55,7 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #24276fea
+# %% ../nbs/51_docs.ipynb #87ba055f
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -91,7 +93,7 @@ def api_notebook(nb, module: str):
     nb.cells = [c for c in nb.cells if c.cell_type != 'markdown' or c.source.strip()]
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #2765bb07
+# %% ../nbs/51_docs.ipynb #b0f1d594
 _MATH = r'(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$'
 
 def docstring_rst(text: str) -> str:
@@ -107,7 +109,7 @@ def docstring_rst(text: str) -> str:
         pos = m.end()
     return ''.join(out + [plain(text[pos:])])
 
-# %% ../nbs/51_docs.ipynb #48bd3b28
+# %% ../nbs/51_docs.ipynb #65599fe2
 def _anno(a) -> str:
     if a is inspect.Parameter.empty: return ''
     return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
@@ -141,7 +143,7 @@ def _process_docstring(app, what, name, obj, options, lines):
         lines[:] = []; return        # a constant without a doc comment of its own: not its type's docstring
     lines[:] = docstring_rst('\n'.join(lines)).splitlines() + (param_table(obj) if what in ('function', 'method', 'class') else [])
 
-# %% ../nbs/51_docs.ipynb #681a7c9f
+# %% ../nbs/51_docs.ipynb #3b19d1a0
 def tex_to_mathml(tex: str, display: bool = False) -> str:
     "TeX `tex` as a MathML `<math>` element (`latex2mathml`), a block one if `display`."
     from latex2mathml.converter import convert
@@ -212,26 +214,26 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
     of `paper/`; each module notebook of `nbs/` a page of `api/`; the report and `benchmarks/README.md` the pages of
     `report/`."""
     root, reports = Path(root), Path(reports)
-    rep = _rel(reports, root)
+    rep, outs = _rel(reports, root), [_rel(default_out_dir(p, root), root) for p in PROFILES]   # each profile's output folder
     plan = [dict(page='index.html', source='README.md', file=root/'README.md', aliases=['README.md', 'nbs/index.ipynb'], section='')]
     for t in discover_tutorials(root/'nbs'/'tutorials'):
         src = _rel(t.path, root)
         plan.append(dict(page=f'tutorials/{t.path.stem}.html', source=src, file=reports/t.executed, section='tutorials',
-                         aliases=[src] + [f'figures/{p}/{t.executed}' for p in PROFILES]))
+                         aliases=[src] + [f'{o}/{t.executed}' for o in outs]))
     papers = discover(root/'nbs'/'paper') if (root/'nbs'/'paper').is_dir() else []
     plan += [dict(page=f'paper/{n.path.stem}.html', source=f'{rep}/{n.executed}', file=reports/n.executed, section='paper',
-                  aliases=[_rel(n.path, root)] + [f'figures/{p}/{n.executed}' for p in PROFILES])
+                  aliases=[_rel(n.path, root)] + [f'{o}/{n.executed}' for o in outs])
              for n in papers if (reports/n.executed).exists()]
     plan += [dict(page=f'api/{p.stem}.html', source=f'nbs/{p.name}', file=p, aliases=[f'nbs/{p.name}'], section='api')
              for p in sorted((root/'nbs').glob('*.ipynb')) if p.name != 'index.ipynb' and not p.name.startswith(('_', '.'))]
     plan.append(dict(page='report/index.html', source=f'{rep}/REPORT.md', file=reports/'REPORT.md', section='report',
-                     aliases=[f'figures/{p}/REPORT.md' for p in PROFILES]))
+                     aliases=[f'{o}/REPORT.md' for o in outs]))
     if (root/'benchmarks'/'README.md').exists():
         plan.append(dict(page='report/benchmarks.html', source='benchmarks/README.md', file=root/'benchmarks'/'README.md',
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #5b94e52a
+# %% ../nbs/51_docs.ipynb #c6f51fc5
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -273,7 +275,7 @@ def setup(app):
     app.connect('autodoc-process-docstring', _process_docstring)
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #97478493
+# %% ../nbs/51_docs.ipynb #740ecb81
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 
@@ -354,7 +356,7 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
     from sphinx.util.docutils import docutils_namespace, patch_docutils
     prof = get_profile(profile)
     root = Path(root) if root else project_root()
-    reports = root/'figures'/prof.name
+    reports = default_out_dir(prof.name, root)
     out = Path(out) if out else root/'_site'
     execute_api = prof.name != 'ci' if execute_api is None else execute_api
     if execute:

@@ -16,9 +16,8 @@ from .paper import discover, discover_tutorials
 from .runner import run_paper
 
 # %% auto #0
-__all__ = ['SECTIONS', 'for_reading', 'drop_progress', 'api_entry', 'api_notebook', 'docstring_rst', 'param_table',
-           'tex_to_mathml', 'is_allowed', 'rewrite_links', 'plan_site', 'sphinx_config', 'setup', 'stage_site',
-           'build_site', 'check_site']
+__all__ = ['SECTIONS', 'for_reading', 'drop_progress', 'param_table', 'api_entry', 'api_notebook', 'tex_to_mathml', 'is_allowed',
+           'rewrite_links', 'plan_site', 'sphinx_config', 'setup', 'stage_site', 'build_site', 'check_site']
 
 # %% ../nbs/51_docs.ipynb #39efd87d
 def _directives(source: str) -> list[str]:
@@ -35,7 +34,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #9ed4c0cc
+# %% ../nbs/51_docs.ipynb #2faf2603
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -55,7 +54,75 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #87ba055f
+# %% ../nbs/51_docs.ipynb #83085d85
+def _anno(a) -> str:
+    if a is inspect.Parameter.empty: return ''
+    return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
+
+def _cell(s: str) -> str: return s.replace('|', r'\|').replace('\n', ' ')
+
+def param_table(obj) -> str:
+    """`obj`'s parameter table in Markdown: each parameter's name, type, default and the comment beside it in the
+    source (`fastcore.docments`), then the return value's; `''` when no parameter has a comment."""
+    from fastcore.docments import docments
+    try: docs = docments(obj, full=True)
+    except Exception: return ''       # a builtin or an object without source: the signature only
+    if not any(v.get('docment') for v in docs.values()): return ''
+    star = {inspect.Parameter.VAR_POSITIONAL: '\\*', inspect.Parameter.VAR_KEYWORD: '\\*\\*'}
+    rows = []
+    for k, v in docs.items():
+        if k in ('self', 'cls'): continue
+        if k == 'return':
+            if not (v.get('docment') or _anno(v['anno'])): continue
+            name = '**returns**'
+        else: name = star.get(v.get('kind'), '') + f'`{k}`'
+        anno = _anno(v['anno'])
+        default = '' if v['default'] is inspect.Parameter.empty else f'`{_cell(repr(v["default"]))}`'
+        rows.append(f"| {name} | {f'`{_cell(anno)}`' if anno else ''} | {default} | {_cell(v.get('docment') or '')} |")
+    return '\n'.join(['{.docments}', '| parameter | type | default | |', '|---|---|---|---|'] + rows)
+
+# %% ../nbs/51_docs.ipynb #f4447c49
+class _Text(str):
+    "An annotation kept as text (`from __future__ import annotations`), shown without quotes."
+    def __repr__(self): return str(self)
+
+def _signature(obj) -> str:
+    "`obj`'s signature as written, on one line."
+    try: sig = inspect.signature(obj)
+    except (TypeError, ValueError): return '(...)'
+    text = lambda a: _Text(a) if isinstance(a, str) else _Text(a.__forward_arg__) if hasattr(a, '__forward_arg__') else a
+    sig = sig.replace(parameters=[p.replace(annotation=text(p.annotation)) for p in sig.parameters.values()],
+                      return_annotation=text(sig.return_annotation))
+    return str(sig).replace('\n', ' ')
+
+def _fence(body: str) -> str: return '`' * max(3, max((len(r) for r in re.findall('`{3,}', body)), default=0) + 1)
+
+def api_entry(module, name: str) -> str:
+    """The MyST entry of `module.name` in Sphinx's Python domain: a function, a class with its documented public
+    methods and properties, or a constant (its value shown when short); signature, docstring (Markdown, as nbdev
+    writes it) and `param_table`."""
+    obj, mod = getattr(module, name), module.__name__
+    def entry(kind, sig, doc, table='', inner=''):
+        body = '\n\n'.join(x for x in (doc, table, inner) if x)
+        f = _fence(body)
+        return f'{f}{{py:{kind}}} {sig}\n:module: {mod}\n\n{body}\n{f}'
+    if inspect.isclass(obj):
+        members = []
+        for k, v in vars(obj).items():
+            if k.startswith('_') or not (inspect.getdoc(v) or '').strip(): continue
+            if isinstance(v, property): members.append(entry('property', f'{name}.{k}', inspect.getdoc(v)))
+            elif isinstance(v, (classmethod, staticmethod)) or inspect.isfunction(v):
+                f = v.__func__ if isinstance(v, (classmethod, staticmethod)) else v
+                kind = 'classmethod' if isinstance(v, classmethod) else 'staticmethod' if isinstance(v, staticmethod) else 'method'
+                sig = _signature(getattr(obj, k) if kind != 'method' else f)     # a bound classmethod: no `cls`
+                if kind == 'method': sig = re.sub(r'^\(self(, )?', '(', sig)     # nor `self`
+                members.append(entry(kind, f'{name}.{k}{sig}', inspect.getdoc(f), param_table(f)))
+        return entry('class', name + _signature(obj), inspect.getdoc(obj) or '', param_table(obj), '\n\n'.join(members))
+    if callable(obj): return entry('function', name + _signature(obj), inspect.getdoc(obj) or '', param_table(obj))
+    value = repr(obj)
+    return entry('data', name, '').replace('\n\n', f'\n:value: {value}\n\n', 1) if len(value) <= 80 else entry('data', name, '')
+
+# %% ../nbs/51_docs.ipynb #7b6376ef
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -66,14 +133,6 @@ def _defined(source: str) -> list[str]:
         elif isinstance(n, ast.Assign): names += [t.id for t in n.targets if isinstance(t, ast.Name)]
         elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name): names.append(n.target.id)
     return names
-
-def api_entry(module, name: str) -> str:
-    "The MyST block documenting `module.name` with autodoc: a function, a class with its members, or a constant."
-    obj, full = getattr(module, name), f'{module.__name__}.{name}'
-    if inspect.isclass(obj): d = f'.. autoclass:: {full}\n   :members:'
-    elif callable(obj): d = f'.. autofunction:: {full}'
-    else: d = f'.. autodata:: {full}' + ('' if len(repr(obj)) <= 80 else '\n   :no-value:')   # a short value is shown
-    return f'```{{eval-rst}}\n{d}\n```'
 
 def api_notebook(nb, module: str):
     """Module notebook `nb` (exporting to `module`, such as `'condaclarid.core'`) as its API page: each exported
@@ -93,57 +152,7 @@ def api_notebook(nb, module: str):
     nb.cells = [c for c in nb.cells if c.cell_type != 'markdown' or c.source.strip()]
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #b0f1d594
-_MATH = r'(?<![\\$])\$(?!\s)([^$\n]+?)(?<![\s\\])\$'
-
-def docstring_rst(text: str) -> str:
-    """nbdev's Markdown docstring `text` as reStructuredText for autodoc: `` `code` `` spans as literals, `$tex$`
-    as `:math:`, and RST's markup characters (`*`, `|`, `_`, backslash) escaped everywhere else."""
-    out, pos = [], 0
-    plain = lambda s: re.sub(r'([\\*|_])', r'\\\1', s)
-    for m in re.finditer(r'`([^`]+)`|' + _MATH, text):
-        lit = f'``{m.group(1)}``' if m.group(1) is not None else f':math:`{m.group(2)}`'
-        before = text[m.start() - 1] if m.start() else ' '
-        after = text[m.end()] if m.end() < len(text) else ' '
-        out += [plain(text[pos:m.start()]), '\\ ' * before.isalnum(), lit, '\\ ' * after.isalnum()]
-        pos = m.end()
-    return ''.join(out + [plain(text[pos:])])
-
-# %% ../nbs/51_docs.ipynb #65599fe2
-def _anno(a) -> str:
-    if a is inspect.Parameter.empty: return ''
-    return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
-
-def param_table(obj) -> list[str]:
-    """The RST lines of `obj`'s parameter table (a `list-table` of class `docments`): each parameter's name, type,
-    default and the comment beside it in the source (`fastcore.docments`), then the return value's; no lines when no
-    parameter has a comment."""
-    from fastcore.docments import docments
-    try: docs = docments(obj, full=True)
-    except Exception: return []       # a builtin or an object without source: autodoc's signature only
-    if not any(v.get('docment') for v in docs.values()): return []
-    star = {inspect.Parameter.VAR_POSITIONAL: r'\*', inspect.Parameter.VAR_KEYWORD: r'\*\*'}
-    rows = [('parameter', 'type', 'default', '')]
-    for k, v in docs.items():
-        if k in ('self', 'cls'): continue
-        if k == 'return':
-            if not (v.get('docment') or _anno(v['anno'])): continue
-            name = '**returns**'
-        else: name = star.get(v.get('kind'), '') + f'``{k}``'
-        anno = _anno(v['anno'])
-        default = '' if v['default'] is inspect.Parameter.empty else f'``{v["default"]!r}``'
-        rows.append((name, f'``{anno}``' if anno else '', default, docstring_rst(v.get('docment') or '')))
-    lines = ['', '.. list-table::', '   :header-rows: 1', '   :class: docments', '']
-    for r in rows: lines += [f'   * - {r[0]}'] + [f'     - {x}' for x in r[1:]]
-    return lines + ['']
-
-def _process_docstring(app, what, name, obj, options, lines):
-    "autodoc's hook: the docstring in RST (`docstring_rst`), then the parameter table (`param_table`)."
-    if what in ('data', 'attribute') and '\n'.join(lines).strip() == (inspect.getdoc(type(obj)) or '').strip():
-        lines[:] = []; return        # a constant without a doc comment of its own: not its type's docstring
-    lines[:] = docstring_rst('\n'.join(lines)).splitlines() + (param_table(obj) if what in ('function', 'method', 'class') else [])
-
-# %% ../nbs/51_docs.ipynb #3b19d1a0
+# %% ../nbs/51_docs.ipynb #78db0008
 def tex_to_mathml(tex: str, display: bool = False) -> str:
     "TeX `tex` as a MathML `<math>` element (`latex2mathml`), a block one if `display`."
     from latex2mathml.converter import convert
@@ -181,8 +190,9 @@ def rewrite_links(text: str,               # Markdown
                  ) -> tuple[str, dict]:    # the rewritten Markdown, and the files to copy `{staged path: repository path}`
     """Rewrite the links of Markdown `text` from repository file `source`, staged at `target`: a link to a file
     that has a page (a key of `pages`) goes to that page; one to another file of the repository under `root` goes to
-    its copy in `files/` (returned as `{staged path: repository path}`); one to another site loses its link (its text
-    stays) unless its host is `allowed`. Anchors and links to nothing are left as they are, for Sphinx to report."""
+    its copy in `files/` (returned as `{staged path: repository path}`; a link to it is marked `path:`, so MyST
+    offers it as a download even if it is Markdown); one to another site loses its link (its text stays) unless its
+    host is `allowed`. Anchors and links to nothing are left as they are, for Sphinx to report."""
     copies = {}
     def local(url):
         s = urlsplit(htmllib.unescape(url))
@@ -197,7 +207,9 @@ def rewrite_links(text: str,               # Markdown
             head, url, tail = m.group(1), m.group(2).strip('<>'), m.group(3)
             if urlsplit(url).scheme in ('http', 'https') and not is_allowed(url, allowed) and not head.startswith('!'):
                 return head[1:-2]
-            return head + local(url) + tail
+            new = local(url)
+            copied = not head.startswith('!') and new != url and new.split('#')[0].endswith(tuple(copies))
+            return head + ('path:' * copied) + new + tail      # `path:`: a download, even of a `.md` file
         return f'{m.group(4)}{m.group(5)}{htmllib.escape(local(m.group(6)))}{m.group(5)}'
     return _MDLINK.sub(one, text), copies
 
@@ -233,7 +245,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #c6f51fc5
+# %% ../nbs/51_docs.ipynb #b286ee84
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -250,18 +262,17 @@ def sphinx_config(profile: str,                # the profile the pages were buil
                   cache: str | Path | None = None,  # jupyter-cache folder (default: `data_dir()/'docs-cache'`)
                   timeout: int = 1800,         # seconds a cell of a module notebook may run
                  ) -> dict:                    # Sphinx configuration values, as `confoverrides`
-    "The site's Sphinx configuration: MyST-NB, autodoc, the MathML renderer, the PyData theme with the profile's banner."
+    "The site's Sphinx configuration: MyST-NB, viewcode, the MathML renderer, the PyData theme with the profile's banner."
     prof = get_profile(profile)
     banner = f'Built from the <b>{prof.name}</b> profile: {htmllib.escape(prof.description)}.'
     return dict(
         project='condaclarid', copyright='2026 onwards, condaclarid developers', root_doc='index',
-        extensions=['myst_nb', 'sphinx.ext.autodoc', 'sphinx.ext.viewcode', 'condaclarid.docs'],
+        extensions=['myst_nb', 'sphinx.ext.viewcode', 'condaclarid.docs'],
         exclude_patterns=['files/**'], add_module_names=False,
-        myst_enable_extensions=['dollarmath'], myst_heading_anchors=4, html_math_renderer='mathml',
+        myst_enable_extensions=['dollarmath', 'attrs_block'], myst_heading_anchors=4, html_math_renderer='mathml',
         nb_execution_mode='cache' if execute_api else 'off', nb_execution_cache_path=str(cache or data_dir()/'docs-cache'),
         nb_execution_excludepatterns=[f'{s}/*' for s in SECTIONS if s != 'api'] + ['index.md'],
         nb_execution_timeout=timeout, nb_execution_raise_on_error=False, nb_merge_streams=True,
-        autodoc_member_order='bysource', autodoc_typehints='signature',
         html_theme='pydata_sphinx_theme', html_title=f'condaclarid ({prof.name})', html_static_path=['_static'],
         html_css_files=['site.css'], html_show_sourcelink=False, html_copy_source=False,
         html_theme_options=dict(announcement=banner, footer_start=['copyright'], footer_center=[], footer_end=[],
@@ -270,12 +281,11 @@ def sphinx_config(profile: str,                # the profile the pages were buil
         suppress_warnings=['mystnb.unknown_mime_type'])
 
 def setup(app):
-    "This module as a Sphinx extension: the `mathml` math renderer and autodoc's docstring hook."
+    "This module as a Sphinx extension: the `mathml` math renderer."
     app.add_html_math_renderer('mathml', (_visit_math, None), (lambda self, node: _visit_math(self, node, True), None))
-    app.connect('autodoc-process-docstring', _process_docstring)
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #740ecb81
+# %% ../nbs/51_docs.ipynb #255006fd
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 

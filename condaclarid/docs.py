@@ -34,7 +34,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #2faf2603
+# %% ../nbs/51_docs.ipynb #09fb74a3
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -54,7 +54,7 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #83085d85
+# %% ../nbs/51_docs.ipynb #84eccc88
 def _anno(a) -> str:
     if a is inspect.Parameter.empty: return ''
     return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
@@ -81,7 +81,7 @@ def param_table(obj) -> str:
         rows.append(f"| {name} | {f'`{_cell(anno)}`' if anno else ''} | {default} | {_cell(v.get('docment') or '')} |")
     return '\n'.join(['{.docments}', '| parameter | type | default | |', '|---|---|---|---|'] + rows)
 
-# %% ../nbs/51_docs.ipynb #f4447c49
+# %% ../nbs/51_docs.ipynb #2e10e660
 class _Text(str):
     "An annotation kept as text (`from __future__ import annotations`), shown without quotes."
     def __repr__(self): return str(self)
@@ -122,7 +122,7 @@ def api_entry(module, name: str) -> str:
     value = repr(obj)
     return entry('data', name, '').replace('\n\n', f'\n:value: {value}\n\n', 1) if len(value) <= 80 else entry('data', name, '')
 
-# %% ../nbs/51_docs.ipynb #7b6376ef
+# %% ../nbs/51_docs.ipynb #5aa8dd62
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -152,11 +152,15 @@ def api_notebook(nb, module: str):
     nb.cells = [c for c in nb.cells if c.cell_type != 'markdown' or c.source.strip()]
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #78db0008
+# %% ../nbs/51_docs.ipynb #f03e095c
+_FONT = re.compile(r'\\(mathcal|mathbb|mathbf|mathrm|mathsf|mathfrak|mathit)\s*([A-Za-z0-9])')
+
 def tex_to_mathml(tex: str, display: bool = False) -> str:
-    "TeX `tex` as a MathML `<math>` element (`latex2mathml`), a block one if `display`."
+    """TeX `tex` as a MathML `<math>` element (`latex2mathml`), a block one if `display`. A font command on a bare
+    letter (`\\mathcal L`) gets its braces first: only then does latex2mathml write the letter as its Unicode
+    character (ℒ), which browsers draw; without them it writes `mathvariant="script"`, which Chromium ignores."""
     from latex2mathml.converter import convert
-    return convert(tex.strip(), display='block' if display else 'inline')
+    return convert(_FONT.sub(r'\\\1{\2}', tex.strip()), display='block' if display else 'inline')
 
 def _visit_math(self, node, display: bool = False):
     "Sphinx's HTML translator meets a formula: write it as MathML (or its TeX, with a warning, if that fails)."
@@ -245,7 +249,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #b286ee84
+# %% ../nbs/51_docs.ipynb #ca783f88
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -285,7 +289,7 @@ def setup(app):
     app.add_html_math_renderer('mathml', (_visit_math, None), (lambda self, node: _visit_math(self, node, True), None))
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #255006fd
+# %% ../nbs/51_docs.ipynb #05762029
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 

@@ -34,7 +34,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #09fb74a3
+# %% ../nbs/51_docs.ipynb #6c185434
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -54,7 +54,7 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #84eccc88
+# %% ../nbs/51_docs.ipynb #56d85338
 def _anno(a) -> str:
     if a is inspect.Parameter.empty: return ''
     return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
@@ -81,7 +81,7 @@ def param_table(obj) -> str:
         rows.append(f"| {name} | {f'`{_cell(anno)}`' if anno else ''} | {default} | {_cell(v.get('docment') or '')} |")
     return '\n'.join(['{.docments}', '| parameter | type | default | |', '|---|---|---|---|'] + rows)
 
-# %% ../nbs/51_docs.ipynb #2e10e660
+# %% ../nbs/51_docs.ipynb #2c00705b
 class _Text(str):
     "An annotation kept as text (`from __future__ import annotations`), shown without quotes."
     def __repr__(self): return str(self)
@@ -102,6 +102,9 @@ def api_entry(module, name: str) -> str:
     methods and properties, or a constant (its value shown when short); signature, docstring (Markdown, as nbdev
     writes it) and `param_table`."""
     obj, mod = getattr(module, name), module.__name__
+    def own(o):     # its own docstring: not one inherited (`nn.Module.forward`'s) nor a dataclass's generated signature
+        d = o.__doc__ if isinstance(getattr(o, '__doc__', None), str) else ''
+        return '' if not d or (inspect.isclass(o) and d.startswith(o.__name__ + '(')) else inspect.cleandoc(d)
     def entry(kind, sig, doc, table='', inner=''):
         body = '\n\n'.join(x for x in (doc, table, inner) if x)
         f = _fence(body)
@@ -109,20 +112,20 @@ def api_entry(module, name: str) -> str:
     if inspect.isclass(obj):
         members = []
         for k, v in vars(obj).items():
-            if k.startswith('_') or not (inspect.getdoc(v) or '').strip(): continue
-            if isinstance(v, property): members.append(entry('property', f'{name}.{k}', inspect.getdoc(v)))
+            f = v.__func__ if isinstance(v, (classmethod, staticmethod)) else v
+            if k.startswith('_') or not own(f): continue
+            if isinstance(v, property): members.append(entry('property', f'{name}.{k}', own(v)))
             elif isinstance(v, (classmethod, staticmethod)) or inspect.isfunction(v):
-                f = v.__func__ if isinstance(v, (classmethod, staticmethod)) else v
                 kind = 'classmethod' if isinstance(v, classmethod) else 'staticmethod' if isinstance(v, staticmethod) else 'method'
                 sig = _signature(getattr(obj, k) if kind != 'method' else f)     # a bound classmethod: no `cls`
                 if kind == 'method': sig = re.sub(r'^\(self(, )?', '(', sig)     # nor `self`
-                members.append(entry(kind, f'{name}.{k}{sig}', inspect.getdoc(f), param_table(f)))
-        return entry('class', name + _signature(obj), inspect.getdoc(obj) or '', param_table(obj), '\n\n'.join(members))
-    if callable(obj): return entry('function', name + _signature(obj), inspect.getdoc(obj) or '', param_table(obj))
+                members.append(entry(kind, f'{name}.{k}{sig}', own(f), param_table(f)))
+        return entry('class', name + _signature(obj), own(obj), param_table(obj), '\n\n'.join(members))
+    if callable(obj): return entry('function', name + _signature(obj), own(obj), param_table(obj))
     value = repr(obj)
     return entry('data', name, '').replace('\n\n', f'\n:value: {value}\n\n', 1) if len(value) <= 80 else entry('data', name, '')
 
-# %% ../nbs/51_docs.ipynb #5aa8dd62
+# %% ../nbs/51_docs.ipynb #60409305
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -152,7 +155,7 @@ def api_notebook(nb, module: str):
     nb.cells = [c for c in nb.cells if c.cell_type != 'markdown' or c.source.strip()]
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #f03e095c
+# %% ../nbs/51_docs.ipynb #b8d311db
 _FONT = re.compile(r'\\(mathcal|mathbb|mathbf|mathrm|mathsf|mathfrak|mathit)\s*([A-Za-z0-9])')
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -249,7 +252,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #ca783f88
+# %% ../nbs/51_docs.ipynb #397a1f7a
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -289,7 +292,7 @@ def setup(app):
     app.add_html_math_renderer('mathml', (_visit_math, None), (lambda self, node: _visit_math(self, node, True), None))
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #05762029
+# %% ../nbs/51_docs.ipynb #58d3991d
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_docs.ipynb #8f7a7318
 from __future__ import annotations
-import ast, contextlib, html as htmllib, importlib, inspect, io, os, posixpath, re, shutil, sys, tempfile, warnings
+import ast, html as htmllib, importlib, inspect, io, os, posixpath, re, shutil, sys, tempfile, warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -13,7 +13,7 @@ import nbformat
 from .core import atomic_path, data_dir
 from .profiles import PROFILES, default_out_dir, get_profile, project_root
 from .paper import discover, discover_tutorials
-from .runner import run_paper
+from .runner import _environment, run_paper
 
 # %% auto #0
 __all__ = ['SECTIONS', 'for_reading', 'drop_progress', 'param_table', 'api_entry', 'api_notebook', 'tex_to_mathml', 'is_allowed',
@@ -34,7 +34,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #9acc037d
+# %% ../nbs/51_docs.ipynb #bc538847
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -54,7 +54,7 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #cc33db96
+# %% ../nbs/51_docs.ipynb #ce419c3b
 def _anno(a) -> str:
     if a is inspect.Parameter.empty: return ''
     return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
@@ -81,7 +81,7 @@ def param_table(obj) -> str:
         rows.append(f"| {name} | {f'`{_cell(anno)}`' if anno else ''} | {default} | {_cell(v.get('docment') or '')} |")
     return '\n'.join(['{.docments}', '| parameter | type | default | |', '|---|---|---|---|'] + rows)
 
-# %% ../nbs/51_docs.ipynb #ca13f420
+# %% ../nbs/51_docs.ipynb #24d38d7d
 class _Text(str):
     "An annotation kept as text (`from __future__ import annotations`), shown without quotes."
     def __repr__(self): return str(self)
@@ -125,7 +125,7 @@ def api_entry(module, name: str) -> str:
     value = repr(obj)
     return entry('data', name, '').replace('\n\n', f'\n:value: {value}\n\n', 1) if len(value) <= 80 else entry('data', name, '')
 
-# %% ../nbs/51_docs.ipynb #54b80345
+# %% ../nbs/51_docs.ipynb #f4af1bf4
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -158,7 +158,7 @@ def api_notebook(nb, module: str):
     nb.cells = cells
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #f2d6c9d1
+# %% ../nbs/51_docs.ipynb #ebf87e5d
 _FONT = re.compile(r'\\(mathcal|mathbb|mathbf|mathrm|mathsf|mathfrak|mathit)\s*([A-Za-z0-9])')
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -255,7 +255,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #90ab4f98
+# %% ../nbs/51_docs.ipynb #a1abc2af
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -295,7 +295,7 @@ def setup(app):
     app.add_html_math_renderer('mathml', (_visit_math, None), (lambda self, node: _visit_math(self, node, True), None))
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #59140bdf
+# %% ../nbs/51_docs.ipynb #b1dd198e
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 
@@ -351,16 +351,6 @@ def stage_site(root: Path,           # the project
     return plan
 
 # %% ../nbs/51_docs.ipynb #21afea68
-@contextlib.contextmanager
-def _env(**values):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update({k: str(v) for k, v in values.items()})
-    try: yield
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-
 def build_site(profile: str = 'cpu',               # the profile whose tours and report the site shows
                out: str | Path | None = None,      # the site folder (default: `_site/` of the project)
                root: str | Path | None = None,     # the project (default: `project_root()`)
@@ -390,7 +380,7 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
             warnings.warn(f"the site at profile {prof.name!r} leaves out {', '.join(left_out)}: their sources are "
                           f"missing; run `condaclarid reproduce --profile {prof.name}` first to include them")
         log = io.StringIO()
-        with _env(CONDACLARID_QUIET=1, OMP_NUM_THREADS=1, CONDACLARID_DATA=data_dir()), warnings.catch_warnings():
+        with _environment(CONDACLARID_QUIET='1', OMP_NUM_THREADS='1', CONDACLARID_DATA=str(data_dir())), warnings.catch_warnings():
             for w in (DeprecationWarning, PendingDeprecationWarning): warnings.simplefilter('ignore', w)  # the extensions' business
             with patch_docutils(work/'src'), docutils_namespace():     # as sphinx-build: a fresh registry per build
                 app = Sphinx(str(work/'src'), None, str(work/'html'), str(work/'doctrees'), 'html', freshenv=True,

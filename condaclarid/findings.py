@@ -60,10 +60,15 @@ def recorded(rec) -> Recorded:
     return read_recorded(rec.out_dir, rec.id)
 
 # %% ../nbs/05_findings.ipynb #cba52417
-def check_recorded(rec) -> None:
+def check_recorded(rec,                      # the notebook's `Recorder` (from `paper_setup`)
+                   unrecorded: dict | None = None,  # `{declared quantity: why this run has no value for it}`
+                  ) -> None:
     """Raise a `ValueError` naming every number declared in the notebook's `PAPER['numbers']` that `rec` has not
-    recorded (under its own name, or as the `ref=` of another quantity)."""
-    missing = [q for q in rec.numbers if q not in rec.recorded]
+    recorded (under its own name, or as the `ref=` of another quantity), unless `unrecorded` says why it has none."""
+    unrecorded = unrecorded or {}
+    if wrong := [q for q in unrecorded if q not in rec.numbers or q in rec.recorded]:
+        raise ValueError(f"{rec.id}: unrecorded names {wrong}, which are not declared paper numbers or were recorded after all")
+    missing = [q for q in rec.numbers if q not in rec.recorded and q not in unrecorded]
     if missing:
         raise ValueError(f"{rec.id}: the paper numbers {missing} are declared in PAPER['numbers'] but were never recorded: "
                          "record each with rec(quantity, ours) (or rec(other, ours, ref=quantity)), or remove it from the declaration")
@@ -91,13 +96,16 @@ class _Template(string.Formatter):
             return yes if value else no
         return super().format_field(value, spec)
 
+def _literal(template: str) -> str:
+    "The text of `template` outside its placeholders, with the words of each `bool` choice (nested placeholders left out)."
+    return ' '.join(text + ' ' + (_literal(spec) if spec and '|' in spec else '') for text, _, spec, _ in _Template().parse(template))
+
 def render(template: str,             # Markdown with `str.format` placeholders
            recorded: Recorded | None = None,  # supplies `ours`, `paper`, `gate`, `verdict`, `gates`, `claims`
            **values,                  # further placeholders by name: numbers, texts, bools that choose words
           ) -> str:                   # the Markdown
     "Fill `template` from `recorded` and `values`; refuse a number typed in the template's own text, or a placeholder without a value."
-    literal = ' '.join(text + ' ' + (spec if '|' in (spec or '') else '') for text, _, spec, _ in _Template().parse(template))
-    if typed := typed_numbers(literal):
+    if typed := typed_numbers(_literal(template)):
         raise ValueError(f"findings template: numbers typed in its text {typed}: pass what was measured as a placeholder")
     names = {} if recorded is None else dict(ours=recorded.ours, paper=recorded.paper, gate=recorded.gate,
                                              verdict=recorded.verdict, gates=recorded.gates, claims=recorded.claims)
@@ -106,9 +114,13 @@ def render(template: str,             # Markdown with `str.format` placeholders
 # %% ../nbs/05_findings.ipynb #8ce6920a
 def findings(rec,                # the notebook's `Recorder` (from `paper_setup`)
              template: str,      # Markdown with placeholders (see `render`)
+             unrecorded: dict | None = None,  # `{declared quantity: why this run has no value for it}` (see `check_recorded`)
              **values,           # further placeholders by name
             ):                   # `IPython.display.Markdown` of the rendered findings
-    "The notebook's findings: `check_recorded(rec)`, then `template` rendered from what `rec` recorded and `values`."
+    """The notebook's findings: `check_recorded(rec, unrecorded)`, then `template` rendered from what `rec` recorded and
+    `values`, followed by the reason for each declared number this run did not record."""
     from IPython.display import Markdown
-    check_recorded(rec)
-    return Markdown(render(template, recorded(rec), **values))
+    check_recorded(rec, unrecorded)
+    text = render(template, recorded(rec), **values).strip('\n')
+    if unrecorded: text += '\n\n' + '\n'.join(f'- Not recorded: {q} ({why}).' for q, why in unrecorded.items())
+    return Markdown(text)

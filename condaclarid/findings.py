@@ -74,7 +74,7 @@ def check_recorded(rec,                      # the notebook's `Recorder` (from `
                          "record each with rec(quantity, ours) (or rec(other, ours, ref=quantity)), or remove it from the declaration")
 
 # %% ../nbs/05_findings.ipynb #ed266ddf
-_NUMBER = re.compile(r"(?<![\w.])[-−+]?(?:\d+(?:\.\d+)?\s?(?:%|dB\b)|\d*\.\d+(?![\d.]))")
+_NUMBER = re.compile(r"(?<![\w.])[-−+]?(?:\d+(?:\.\d+)?\s?(?:%|dB\b)|\d*\.\d+(?!\d|\.\d))")   # not a version 3.3.0
 
 def typed_numbers(text: str) -> list[str]:
     "The numbers in `text` that look measured: decimals (`0.87`, `.5`), percentages (`12 %`) and decibels (`26 dB`)."

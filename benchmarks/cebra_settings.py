@@ -1,6 +1,7 @@
 """CEBRA settings for the ConDA video at a profile: do they pass the gates `embedding-converged` and `embedding-time`?
 
-For each named setting (changes to the profile's `EmbedConfig`, or to `EmbedConfig.paper()`), fit the video's
+For each named setting (changes to the profile's `EmbedConfig`, or to `EmbedConfig.paper()`; `embed_label` changes
+the `CondaConfig`'s label, see `conda.video_labels`), fit the video's
 embedding through the artifact cache (`conda.conda_embedding`, so the chosen setting's fit is the one the paper
 notebooks then load) and print one row: fit seconds, the gate values (relative loss improvement over the last 10 %
 of steps; held-out linear R² of the shedding phase after the start-up), the 5-NN R² of the phase, and the spline /
@@ -22,7 +23,7 @@ from sklearn.metrics import r2_score
 from sklearn.neighbors import KNeighborsRegressor
 
 from machine import machine, machine_options, where
-from condaclarid.conda import conda_data, conda_embedding, after_startup, interior_frames, fluid_images
+from condaclarid.conda import conda_data, conda_embedding, video_labels, after_startup, interior_frames, fluid_images
 from condaclarid.contrastive import ContrastiveEmbedder
 from condaclarid.contrastive import EmbedConfig, loss_improvement, phase_r2
 from condaclarid.fluid import shedding_phase
@@ -31,10 +32,11 @@ from condaclarid.traversal import spline_interpolate
 
 # name -> changes to the profile's EmbedConfig ({'paper': True, ...}: changes to EmbedConfig.paper())
 SETTINGS = {
-    'profile': {},                                                   # the profile's own setting
-    'mse-500': dict(model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
+    'profile': {},                                                   # the profile's own setting (cpu: phase labels)
+    'time-labels': dict(embed_label='time'),                         # the cpu setting, labelled by time as the authors
+    'mse-500': dict(embed_label='time', model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
                     max_iterations=500),                             # the cpu setting before the gates
-    'mse-2000': dict(model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
+    'mse-2000': dict(embed_label='time', model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
                      max_iterations=2000),
     'cosine-time': dict(model_architecture='offset1-model', distance='cosine', temperature=0.1, conditional='time',
                         max_iterations=1000),
@@ -46,16 +48,17 @@ SETTINGS = {
 
 def measure(cfg, name: str, changes: dict, features: str = 'latents') -> dict:
     changes = dict(changes)
+    label = changes.pop('embed_label', cfg.embed_label)
     embed = (EmbedConfig.paper(**{k: v for k, v in changes.items() if k != 'paper'}) if changes.get('paper')
              else dataclasses.replace(cfg.embed, **changes))
-    cfg = dataclasses.replace(cfg, embed=embed)
+    cfg = dataclasses.replace(cfg, embed=embed, embed_label=label)
     d = conda_data(cfg, quiet=True)
     v, train, test = d['video'], d['train'], d['test']
     t0 = time.perf_counter()
     if features == 'latents': emb, C = conda_embedding(cfg, quiet=True)
     else:
         X = fluid_images(v)[0].flatten(1).numpy()
-        labels = None if embed.conditional == 'time' else v.time[train].astype(np.float32)
+        labels = video_labels(cfg, train)
         emb = ContrastiveEmbedder(embed).fit(X[train], labels, quiet=True)
         C = emb.transform(X)
     wall = time.perf_counter() - t0
@@ -68,7 +71,7 @@ def measure(cfg, name: str, changes: dict, features: str = 'latents') -> dict:
     spline = spline_interpolate(C[train], tt, v.time[inner])
     line = C[train][a] + w * (C[train][b] - C[train][a])
     dist = lambda P: np.linalg.norm(P - C[inner], axis=1).mean()
-    return {'setting': name, 'steps': embed.max_iterations, 'fit s': round(emb.fit_seconds_, 1),
+    return {'setting': name, 'label': label, 'steps': embed.max_iterations, 'fit s': round(emb.fit_seconds_, 1),
             'built now': wall > 0.5 * emb.fit_seconds_,
             'loss improvement, last 10 %': loss_improvement(emb.loss_),
             'phase R² (linear, held out)': phase_r2(C, phase, tr, te),

@@ -26,10 +26,10 @@ from .traversal import spline_interpolate, lerp, slerp
 from .metrics import psnr, ssim, latent_rmse
 
 # %% auto #0
-__all__ = ['ORACLE_TIME_SCALES', 'conda_backbone', 'CondaConfig', 'fluid_images', 'conda_data', 'conda_model', 'conda_latents',
-           'conda_embedding', 'render', 'validation_split', 'fitted_lifter', 'interior_frames', 'evenly_spaced',
-           'gap_middles', 'gap_layout', 'VideoStages', 'video_stages', 'oracle_embedding', 'fitted_oracle',
-           'after_startup', 'video_gates', 'gap_sweep']
+__all__ = ['EMBED_LABELS', 'ORACLE_TIME_SCALES', 'conda_backbone', 'CondaConfig', 'fluid_images', 'conda_data', 'conda_model',
+           'conda_latents', 'video_labels', 'conda_embedding', 'render', 'validation_split', 'fitted_lifter',
+           'interior_frames', 'evenly_spaced', 'gap_middles', 'gap_layout', 'VideoStages', 'video_stages',
+           'oracle_embedding', 'fitted_oracle', 'after_startup', 'video_gates', 'gap_sweep']
 
 # %% ../nbs/23_conda.ipynb #acdbe03c
 def conda_backbone(profile: str, image_size: int) -> BackbonePreset:
@@ -56,6 +56,7 @@ class CondaConfig:
     fixed_point_iters: int = 0       # fixed-point refinements per inversion step (0: plain DDIM, as the paper)
     embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(  # CEBRA Z → C: see conda-embedding for the choice
         model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000))
+    embed_label: str = 'phase'       # CEBRA's label on the video: 'phase' (cos φ, sin φ of the lift) or 'time' (see `video_labels`)
     seed: int = 0                    # seeds the experiments' own random choices (directions, subsets)
     render_interpolation: int = 8    # held-out frames rendered per method (conda-interpolation)
     render_locality: int = 8         # held-out frames rendered at every δ (conda-locality)
@@ -104,17 +105,30 @@ def conda_latents(cfg: CondaConfig, which: str = 'video', device=None, quiet: bo
     return torch.load(cached_artifact('latents', key, build)/'latents.pt')
 
 # %% ../nbs/23_conda.ipynb #1fd0584a
+EMBED_LABELS = ('phase', 'time')
+
+def video_labels(cfg: CondaConfig, frames) -> np.ndarray | None:
+    """CEBRA's labels for the video's `frames` (float32), by `cfg.embed_label`: `'phase'` gives `(n, 2)`, the
+    `(cos φ, sin φ)` of the shedding phase measured on the lift (`fluid.shedding_phase`); `'time'` gives `(n,)`, the
+    normalised time (the authors' label). None when `cfg.embed.conditional == 'time'`: time-contrastive CEBRA (the authors' setting) takes no labels."""
+    if cfg.embed_label not in EMBED_LABELS: raise ValueError(f"embed_label must be one of {EMBED_LABELS}, got {cfg.embed_label!r}")
+    if cfg.embed.conditional == 'time': return None
+    v, frames = conda_data(cfg)['video'], np.asarray(frames)
+    if cfg.embed_label == 'time': return v.time[frames].astype(np.float32)
+    phi = shedding_phase(v.lift[0], v.force_time, v.t)[frames]
+    return np.stack([np.cos(phi), np.sin(phi)], 1).astype(np.float32)
+
 def conda_embedding(cfg: CondaConfig, output_dimension: int | None = None, device=None, quiet: bool | None = None):
     """The CEBRA embedder of `cfg` (optionally with another `output_dimension`), fitted on the video's training
-    latents in temporal order, supervised by time; cached. Returns `(embedder, C)` with `C` `(N, d)` for every
-    video frame. Held-out frames are only transformed, never fitted; and the training frames are transformed as
-    their own sequence, so that a CEBRA model with a receptive field of several frames (`offset10-...`) does not
-    let held-out frames into the embedding of their training neighbours."""
+    latents in temporal order, supervised by `video_labels` (the shedding phase at the cpu profile); cached. Returns
+    `(embedder, C)` with `C` `(N, d)` for every video frame. Held-out frames are only transformed, never fitted (their
+    labels are never used); and the training frames are transformed as their own sequence, so that a CEBRA model with
+    a receptive field of several frames (`offset10-...`) does not let held-out frames into the embedding of their
+    training neighbours."""
     d = conda_data(cfg, quiet)
     Z = conda_latents(cfg, 'video', device, quiet)
     ecfg = cfg.embed if output_dimension is None else dataclasses.replace(cfg.embed, output_dimension=output_dimension)
-    labels = None if ecfg.conditional == 'time' else d['video'].time[d['train']].astype(np.float32)
-    emb = cached_embedder(Z[d['train']], labels, ecfg, quiet=quiet)
+    emb = cached_embedder(Z[d['train']], video_labels(cfg, d['train']), ecfg, quiet=quiet)
     C = emb.transform(Z)                                   # held-out frames in the context of the whole video
     C[d['train']] = emb.transform(Z[d['train']])           # training frames from training frames only
     return emb, C

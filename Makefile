@@ -58,7 +58,7 @@ readme: $(STAMP)
 
 # The README's three figures: small copies of figures/cpu/ (from `make reproduce`) in figures/readme/, committed.
 readme-figures: $(STAMP)
-	$(BIN)/python -c "from condaclarid.reproduce import readme_figures; readme_figures('figures/cpu', 'figures/readme')"
+	$(BIN)/python -c "from condaclarid.cli import readme_figures; readme_figures('figures/cpu', 'figures/readme')"
 
 readme-check: $(STAMP)
 	@$(BIN)/jupyter nbconvert --log-level WARN --to markdown nbs/index.ipynb --stdout 2>/dev/null | diff -q - README.md >/dev/null \

@@ -27,7 +27,7 @@ from condaclarid.conda import conda_data, conda_embedding, video_labels, after_s
 from condaclarid.contrastive import ContrastiveEmbedder
 from condaclarid.contrastive import EmbedConfig, loss_improvement, phase_r2
 from condaclarid.fluid import shedding_phase
-from condaclarid.reproduce import get_profile
+from condaclarid.profiles import get_profile
 from condaclarid.traversal import spline_interpolate
 
 # name -> changes to the profile's EmbedConfig ({'paper': True, ...}: changes to EmbedConfig.paper())

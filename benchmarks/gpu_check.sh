@@ -39,7 +39,7 @@ echo "== device: $device; python: $("$py" -c 'import sys; print(sys.version.spli
 
 echo "== the whole paper at the ci profile (every notebook and tour, through the runner)"
 ci=0
-"$py" -m condaclarid.reproduce reproduce --profile ci --force --quiet --out "$out/paper-ci" || ci=$?
+"$py" -m condaclarid.cli reproduce --profile ci --force --quiet --out "$out/paper-ci" || ci=$?
 ci_seconds=$((SECONDS - t0))
 
 echo "== stage rates at paper sizes, and the predicted paper profile"

@@ -1,6 +1,6 @@
 """Rates of the expensive stages at `paper` sizes, and the predicted time of the whole `paper` profile per notebook.
 
-Each stage runs through the library's own code on the `paper` profile's models and sizes (`condaclarid.reproduce`),
+Each stage runs through the library's own code on the `paper` profile's models and sizes (`condaclarid.profiles`),
 randomly initialised (speed does not depend on the weights), for a short fixed number of steps after a warm-up, with
 `torch.cuda.synchronize` around the clock on a GPU:
 
@@ -44,7 +44,9 @@ from condaclarid.clarid import jacobian_svd, snap_time
 from condaclarid.distill import PreActResNet, fit_student, teacher_subset
 from condaclarid.canonical import STUDENTS
 from condaclarid.robustness import attack_spec, EPS_SWEEP
-from condaclarid.reproduce import get_profile, discover, paper_dir, save_table
+from condaclarid.profiles import get_profile
+from condaclarid.paper import discover, paper_dir
+from condaclarid.plots import save_table
 
 warnings.filterwarnings('ignore', category=FutureWarning)
 
@@ -214,14 +216,15 @@ def notebook_work(prof) -> dict:
         method, source, share, seed, off = key
         name = f"student {method} from {source}, share {share}, seed {seed}" + (f', {off} = 0' if off else '')
         return once(('student', key), (name, 'student training', k.student.steps * k.student.batch_size))
-    n_models = len(STUDENTS) * len(k.student_seeds)
+    n_models = len(k.students) * len(k.student_seeds)   # the rows of STUDENTS the profile trains
     n_attack = 10 * min(max(1, k.n_attack // 10), k.data.n_test)
     grads = sum(attack_spec(a).steps * attack_spec(a).restarts for a in k.attacks) + len(EPS_SWEEP) * attack_spec(k.attacks[0]).steps
     seed0 = k.student_seeds[0]
     ablations = ([('cadistill', 'canonical', k.clarep_fraction, seed0, t) for t in ('', 'lambda_dist', 'lambda_align', 'lambda_cano')]
                  + [('cadistill', 'canonical', f, seed0, '') for f in k.fractions if f != k.clarep_fraction]
                  + [(m, 'canonical', k.clarep_fraction, seed0, '') for m in ('fitnet', 'at', 'rkd')])
-    main_students = [(m, s, k.clarep_fraction, seed, '') for m, s in STUDENTS.values() for seed in k.student_seeds]
+    main_students = [(m, s, k.clarep_fraction, seed, '') for name, (m, s) in STUDENTS.items()
+                     if name in k.students for seed in k.student_seeds]
     nmi_configs = {str(config_dict(dataclasses.replace(k.clarid, **ch))): ch for ch in
                    [dict(t_e=t) for t in k.te_grid] + [dict(n=n) for n in k.n_grid]
                    + [{}] + [dict(k=f) for f in k.fixed_k]}

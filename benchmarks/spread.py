@@ -21,7 +21,7 @@ import pandas as pd
 from machine import machine, machine_options, where
 from condaclarid.animals import VARIANTS, background_variant, bg_gap
 from condaclarid.canonical import canonical_data, judge
-from condaclarid.reproduce import get_profile
+from condaclarid.profiles import get_profile
 from condaclarid.robustness import accuracy
 
 warnings.filterwarnings('ignore', category=FutureWarning)

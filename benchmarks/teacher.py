@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from machine import machine_options, machine, where
-from condaclarid.reproduce import get_profile
+from condaclarid.profiles import get_profile
 from condaclarid.canonical import (canonical_data, control_data, teacher_vae, animals_teacher, judge, judge_real,
                                    teacher_samples, teacher_samples_gate, teacher_regenerates_gate, clarep_index,
                                    per_class)

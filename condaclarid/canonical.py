@@ -13,7 +13,7 @@ import torch
 
 from .core import *
 from .gates import Gate, at_least, within
-from .animals import AnimalsConfig, AnimalsSplit, animals_dataset, background_variant, VARIANTS
+from .animals import AnimalsConfig, AnimalsSplit, animals_dataset, background_variant, VARIANTS, CLASSES, FAMILIES
 from .models import ModelConfig, Denoiser
 from .train import TrainConfig, VaeConfig, train_model, train_vae, backbone_preset
 from .inversion import ddim_sample
@@ -22,29 +22,36 @@ from .distill import DistillConfig, PreActResNet, TeacherSignal, train_student, 
 from .robustness import accuracy, correct_predictions
 
 # %% auto #0
-__all__ = ['JUDGE_TARGETS', 'TEACHER_SOURCES', 'CURVE_POINTS', 'CURVE_IMAGES', 'STUDENTS', 'CanonicalConfig', 'canonical_data',
-           'teacher_vae', 'control_data', 'animals_teacher', 'judge', 'judge_real_gate', 'judge_real',
-           'teacher_samples_gate', 'teacher_regenerates_gate', 'judged_better', 'background_weight', 'teacher_samples',
-           'clarep_index', 'clarep_stage', 'clarep_images', 'per_class', 'teacher_signal', 'student']
+__all__ = ['STUDENTS', 'ABLATIONS', 'JUDGE_TARGETS', 'TEACHER_SOURCES', 'CURVE_POINTS', 'CURVE_IMAGES', 'teacher_preset',
+           'CanonicalConfig', 'canonical_data', 'teacher_vae', 'control_data', 'animals_teacher', 'judge',
+           'judge_real_gate', 'judge_real', 'teacher_samples_gate', 'teacher_regenerates_gate', 'judged_better',
+           'background_weight', 'background_share', 'teacher_samples', 'clarep_index', 'clarep_stage', 'clarep_images',
+           'per_class', 'balanced_subset', 'teacher_signal', 'student', 'student_models', 'ablation_runs',
+           'ablation_models', 'skipped']
 
 # %% ../nbs/33_canonical.ipynb #cab55245
-def _teacher_preset(profile: str = 'cpu', image_size: int = 32, vae: VaeConfig | None = None):
-    """The backbone preset of the teacher: a class-conditional DiT over the 10 animal classes, on `image_size` pixels
-    (`vae` None) or on the latents of `vae`."""
-    if vae is None: return backbone_preset(profile, image_size, 3, 'class', num_classes=10)
-    return backbone_preset(profile, image_size // vae.downsampling, vae.latent_channels, 'class', num_classes=10)
+def teacher_preset(profile: str = 'cpu', image_size: int = 32, vae: VaeConfig | None = None):
+    """The backbone preset of the teacher: a class-conditional DiT over the animal classes (`CLASSES`), on
+    `image_size` pixels (`vae` None) or on the latents of `vae`."""
+    if vae is None: return backbone_preset(profile, image_size, 3, 'class', num_classes=len(CLASSES))
+    return backbone_preset(profile, image_size // vae.downsampling, vae.latent_channels, 'class', num_classes=len(CLASSES))
 
 def _teacher_vae() -> VaeConfig:
     "The cpu profile's autoencoder: (32, 64, 64) channels, 4x8x8 latents, 1500 steps of batch 64 (`VaeConfig()`)."
     return VaeConfig()
+
+STUDENTS = {'vanilla': ('vanilla', 'canonical'), 'FitNet': ('fitnet', 'canonical'), 'AT': ('at', 'canonical'),
+            'RKD': ('rkd', 'canonical'), 'CaDistill': ('cadistill', 'canonical'),
+            'CKA from originals': ('cadistill', 'original'), 'CKA from CFG regenerations': ('cadistill', 'regenerated')}
+ABLATIONS = ('full CaDistill', 'loss term off', 'share of CLAReps', 'distillation loss', 'no teacher')  # see `ablation_runs`
 
 @dataclass
 class CanonicalConfig:
     "Every size of the CLARID and CaDistill experiments on the animals data (defaults: the `cpu` profile)."
     data: AnimalsConfig = field(default_factory=AnimalsConfig)
     vae: VaeConfig | None = field(default_factory=_teacher_vae)  # the teacher's autoencoder (None: a pixel-space teacher)
-    model: ModelConfig = field(default_factory=lambda: _teacher_preset('cpu', 32, _teacher_vae()).model)  # the diffusion teacher
-    train: TrainConfig = field(default_factory=lambda: _teacher_preset('cpu', 32, _teacher_vae()).train)  # how it is trained
+    model: ModelConfig | None = None  # the diffusion teacher (None: `teacher_preset('cpu')` for `data` and `vae`)
+    train: TrainConfig | None = None  # how it is trained (None: the same preset's)
     clarid: ClaridConfig = field(default_factory=lambda: ClaridConfig(             # CLARID: the paper's settings, and
         batch_size=16))                  # Lanczos to tol 1e-5 (gate 'clarid-converged'); 16 images share a batch's steps
     judge: DistillConfig = field(default_factory=lambda: DistillConfig(            # classifiers trained on real images
@@ -54,6 +61,9 @@ class CanonicalConfig:
     clarep_fraction: float = 0.1     # share of each class's training images given as CLAReps (paper: 10 %)
     student: DistillConfig = field(default_factory=lambda: student_preset('cpu'))  # CaDistill's students and baselines
     student_seeds: tuple = (0, 1)    # students per method, to measure the spread between seeds
+    students: tuple = ('vanilla', 'FitNet', 'AT', 'RKD', 'CaDistill')  # rows of STUDENTS trained (ci, paper: all of them)
+    ablations: tuple = ('full CaDistill', 'distillation loss', 'no teacher')  # groups of ABLATIONS trained (ci, paper: all);
+                                     # these three reuse the students above (seed 0): no training of their own
     fractions: tuple = (0.02, 0.05, 0.1)  # shares of CLAReps in the ablation (paper: 1-25 %; above 0.1 CLARID reruns)
     attacks: tuple = ('PGD-20', 'APGD-CE-20', 'APGD-DLR-20', 'CW-inf-30')  # attacks at 8/255 (robustness.attack_spec names)
     n_attack: int = 100              # test images attacked per student (a per-class-balanced subset)
@@ -65,11 +75,18 @@ class CanonicalConfig:
     seed: int = 0                    # seeds the experiments' own random choices (subsets, noise)
 
     def __post_init__(self):
+        if self.model is None or self.train is None:
+            pre = teacher_preset('cpu', self.data.image_size, self.vae)
+            self.model, self.train = self.model or pre.model, self.train or pre.train
+        self.students, self.ablations = tuple(self.students), tuple(self.ablations)
+        for what, names, known in (('students', self.students, STUDENTS), ('ablations', self.ablations, ABLATIONS)):
+            if not names or set(names) - set(known):
+                raise ValueError(f"CanonicalConfig: {what} must be a non-empty tuple of names from {tuple(known)}, got {names}")
         self.te_grid, self.n_grid, self.fixed_k = tuple(self.te_grid), tuple(self.n_grid), tuple(self.fixed_k)
         self.student_seeds, self.fractions, self.attacks = tuple(self.student_seeds), tuple(self.fractions), tuple(self.attacks)
         self.judge_seeds = tuple(self.judge_seeds)
-        if self.model.condition != 'class' or self.model.num_classes != 10:
-            raise ValueError(f"CanonicalConfig: the teacher must be class-conditional over the 10 animal classes, got "
+        if self.model.condition != 'class' or self.model.num_classes != len(CLASSES):
+            raise ValueError(f"CanonicalConfig: the teacher must be class-conditional over the {len(CLASSES)} animal classes, got "
                              f"condition={self.model.condition!r}, num_classes={self.model.num_classes}")
         if self.model.vae is not None:
             raise ValueError(f"CanonicalConfig: the teacher's VAE is trained from `vae` (a VaeConfig); leave model.vae None, "
@@ -129,7 +146,7 @@ def judge(cfg: CanonicalConfig,       # the experiment's sizes; `cfg.judge` is t
     images = background_variant(train, variant, seed=cfg.seed)
     labels = train.labels if target == 'class' else train.family
     config = cfg.judge if seed is None else dataclasses.replace(cfg.judge, seed=seed)
-    return train_student(images, labels, 10, config, device=device, quiet=quiet)
+    return train_student(images, labels, len(CLASSES) if target == 'class' else len(FAMILIES), config, device=device, quiet=quiet)
 
 # %% ../nbs/33_canonical.ipynb #f474b771
 def judge_real_gate(judges,                 # classifiers of the same recipe and different seeds (the first is reported)
@@ -204,13 +221,20 @@ def background_weight(alpha: torch.Tensor,  # mattes `(M, 1, H, W)` in [0, 1] (1
         raise ValueError(f"the matte {tuple(alpha.shape[-2:])} must be a whole multiple of {(h, w)}")
     return (1 - torch.nn.functional.adaptive_avg_pool2d(alpha.float(), (h, w))).expand(-1, like.shape[1], -1, -1)
 
+def background_share(alpha: torch.Tensor,   # mattes `(M, 1, H, W)` in [0, 1] (1: foreground)
+                     energy: torch.Tensor,  # non-negative maps `(M, C, h, w)`: squared directions, differences, ...
+                    ) -> torch.Tensor:      # `(M,)` in [0, 1]
+    "The share of each map's total `energy` that lies on the background, weighted by `background_weight`: Σ (1 − α) e / Σ e."
+    e = energy
+    return (background_weight(alpha, e) * e).flatten(1).sum(1) / e.flatten(1).sum(1).clamp_min(1e-12)
+
 # %% ../nbs/33_canonical.ipynb #2c44524e
 def teacher_samples(cfg: CanonicalConfig, guidance: float | None = None, device=None, quiet: bool | None = None) -> tuple:
-    """`(images (10 n, C, H, W) in [-1, 1], labels (10 n,))`: `n = cfg.n_samples` class-conditional samples per class
+    """`(images (K n, C, H, W) in [-1, 1], labels (K n,))`: `n = cfg.n_samples` class-conditional samples of each of the K classes
     from the teacher, DDIM over `cfg.clarid.num_steps` steps with `guidance` (None: `cfg.clarid.guidance`), from noise
     seeded by `cfg.seed`."""
     den = animals_teacher(cfg, device, quiet)
-    labels = torch.arange(10).repeat_interleave(cfg.n_samples)
+    labels = torch.arange(len(CLASSES)).repeat_interleave(cfg.n_samples)
     noise = torch.randn(len(labels), *den.latent_shape, generator=torch.Generator().manual_seed(cfg.seed))
     g = cfg.clarid.guidance if guidance is None else guidance
     images = ddim_sample(den, noise.to(den.device), labels.to(den.device), num_steps=cfg.clarid.num_steps, guidance=g, quiet=quiet)
@@ -262,6 +286,13 @@ def per_class(labels, n: int) -> torch.Tensor:
     if n < 1: raise ValueError(f"n must be >= 1, got {n}")
     return torch.sort(torch.cat([torch.where(labels == c)[0][:n] for c in torch.unique(labels)])).values
 
+def balanced_subset(cfg: CanonicalConfig, n: int, split: str = 'test', quiet: bool | None = None) -> torch.Tensor:
+    """Positions `(<= n,)` in `split` ('train' or 'test') of `cfg`'s data of a class-balanced subset of about `n`
+    images: the first `max(1, n // K)` of each of the K classes (`per_class`). The images that are attacked
+    (`n = cfg.n_attack`), corrupted (`cfg.n_corrupt`) or score a learning curve."""
+    if split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    return per_class(canonical_data(cfg, quiet)[split].labels, max(1, n // len(CLASSES)))
+
 # %% ../nbs/33_canonical.ipynb #cc212922
 TEACHER_SOURCES = ('canonical', 'original', 'regenerated')
 
@@ -282,7 +313,7 @@ def teacher_signal(cfg: CanonicalConfig, source: str = 'canonical', fraction: fl
 
 # %% ../nbs/33_canonical.ipynb #5007ee9c
 CURVE_POINTS = 20     # learning-curve records per student: every steps / 20 steps ...
-CURVE_IMAGES = 1000   # ... on the first CURVE_IMAGES / 10 test images of each class
+CURVE_IMAGES = 1000   # ... on a class-balanced subset of CURVE_IMAGES test images (`balanced_subset`)
 
 def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.student` is the student's recipe
             method: str = 'cadistill',      # 'vanilla', 'cadistill', 'fitnet', 'at' or 'rkd'
@@ -299,13 +330,43 @@ def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.stude
     subset of the test split, `CURVE_POINTS` records) is in `metadata['curve']`, for `distill.students_converged`."""
     data = canonical_data(cfg, quiet)
     train, test = data['train'], data['test']
-    held_out = per_class(test.labels, CURVE_IMAGES // 10)
+    held_out = balanced_subset(cfg, CURVE_IMAGES, quiet=quiet)
     config = dataclasses.replace(cfg.student, method=method, seed=seed, **changes)
     teacher = None if method == 'vanilla' else teacher_signal(cfg, source, fraction, device, quiet)
     return train_student(train.images, train.labels, len(torch.unique(train.labels)), config, teacher, device=device, quiet=quiet,
                          eval_images=test.images[held_out], eval_labels=test.labels[held_out], eval_every=max(1, config.steps // CURVE_POINTS))
 
 # %% ../nbs/33_canonical.ipynb #c9a4cbcb
-STUDENTS = {'vanilla': ('vanilla', 'canonical'), 'FitNet': ('fitnet', 'canonical'), 'AT': ('at', 'canonical'),
-            'RKD': ('rkd', 'canonical'), 'CaDistill': ('cadistill', 'canonical'),
-            'CKA from originals': ('cadistill', 'original'), 'CKA from CFG regenerations': ('cadistill', 'regenerated')}
+def student_models(cfg: CanonicalConfig, device=None, quiet: bool | None = None) -> dict:
+    """`{(name, seed): student}` for every row of `STUDENTS` that `cfg` trains (`cfg.students`, in the order of
+    `STUDENTS`) and every seed of `cfg.student_seeds`, trained or loaded by `student`."""
+    return {(name, seed): student(cfg, method, source, seed=seed, device=device, quiet=quiet)
+            for name, (method, source) in STUDENTS.items() if name in cfg.students for seed in cfg.student_seeds}
+
+def ablation_runs(cfg: CanonicalConfig) -> dict:
+    """The rows of the CaDistill ablation that `cfg` trains (groups `cfg.ablations`, in the order of `ABLATIONS`):
+    `{(group, setting): change}`, `change` being what differs from the full CaDistill student: `'method'`,
+    `'fraction'` (of CLAReps) or a `DistillConfig` field, as `student` takes them."""
+    runs = {('full CaDistill', ''): {},
+            **{('loss term off', t): {t: 0.0} for t in ('lambda_dist', 'lambda_align', 'lambda_cano')},
+            **{('share of CLAReps', f): {'fraction': f} for f in cfg.fractions if f != cfg.clarep_fraction},
+            **{('distillation loss', m): {'method': m} for m in ('fitnet', 'at', 'rkd')},
+            ('no teacher', 'vanilla'): {'method': 'vanilla'}}
+    return {key: change for key, change in runs.items() if key[0] in cfg.ablations}
+
+def ablation_models(cfg: CanonicalConfig, seed: int | None = None, device=None, quiet: bool | None = None) -> dict:
+    "`{(group, setting): student}` of `ablation_runs(cfg)`, each trained or loaded with `seed` (None: the first of `cfg.student_seeds`)."
+    seed = cfg.student_seeds[0] if seed is None else seed
+    out = {}
+    for key, change in ablation_runs(cfg).items():
+        change = dict(change)
+        out[key] = student(cfg, change.pop('method', 'cadistill'), 'canonical', change.pop('fraction', None), seed=seed,
+                           device=device, quiet=quiet, **change)
+    return out
+
+def skipped(cfg: CanonicalConfig) -> str:
+    "What `cfg` does not train, in words ('' when it trains every student and every ablation row)."
+    students = [n for n in STUDENTS if n not in cfg.students]
+    groups = [g for g in ABLATIONS if g not in cfg.ablations]
+    return '; '.join(([f"students not trained at this profile: {', '.join(students)}"] if students else []) +
+                     ([f"ablation rows not trained at this profile: {', '.join(groups)}"] if groups else []))

@@ -19,8 +19,8 @@ from .inversion import ddim_timesteps, ddim_step, ddim_invert, ddim_sample, mode
 # %% auto #0
 __all__ = ['default_feature_layer', 'feature_map', 'TopSingular', 'linear_maps', 'matrix_free_svd', 'subspace_cosine',
            'subspace_agreement', 'dense_jacobian', 'dense_jacobian_svd', 'jacobian_svd', 'explained_variance',
-           'elbow_k', 'spectrum_diagnostic', 'project_out', 'snap_time', 'ClaridConfig', 'ClaridResult', 'clarid',
-           'convergence_gate', 'canonical_features', 'two_stage_sample']
+           'elbow_k', 'spectrum_diagnostic', 'removed_directions', 'project_out', 'removed_energy', 'snap_time',
+           'ClaridConfig', 'ClaridResult', 'clarid', 'convergence_gate', 'canonical_features', 'two_stage_sample']
 
 # %% ../nbs/30_clarid.ipynb #f791f715
 def default_feature_layer(den: Denoiser) -> str:
@@ -262,16 +262,29 @@ def spectrum_diagnostic(sigma: torch.Tensor,            # `(B, n)` singular valu
             'flatness': flat, 'elbow_gap': gap}
 
 # %% ../nbs/30_clarid.ipynb #31a02076
+def removed_directions(k, n: int, batch: int | None = None, device=None) -> torch.Tensor:
+    """Which of each sample's `n` directions CLARID removes: `(B, n)` booleans, True for the first `k` (int, or `(B,)`
+    ints in [0, n]); an int `k` is repeated for `batch` samples. The rule of `project_out`."""
+    k = torch.as_tensor(k, device=device).long()
+    if batch is not None: k = k.expand(batch)
+    if k.ndim != 1: raise ValueError(f"k must be an int with a batch size, or (B,) ints, got shape {tuple(k.shape)}")
+    if (k < 0).any() or (k > n).any(): raise ValueError(f"k must lie in [0, {n}] (the number of directions), got {k.tolist()}")
+    return torch.arange(n, device=k.device) < k[:, None]
+
 def project_out(x: torch.Tensor, V: torch.Tensor, k) -> torch.Tensor:
     """x̃ = (I - V_k V_kᵀ) x per sample: `x` `(B, C, H, W)` minus its components along the first `k` (int, or `(B,)`
     ints in [0, n]) of the orthonormal directions `V` `(B, n, C, H, W)`."""
     check_array(V, 'directions V', ndim=x.ndim + 1, shape=(len(x), None, *x.shape[1:]))
-    n = V.shape[1]
-    k = torch.as_tensor(k, device=x.device).long().expand(len(x))
-    if (k < 0).any() or (k > n).any(): raise ValueError(f"k must lie in [0, {n}] (the number of directions), got {k.tolist()}")
     Vf = V.flatten(2).to(x.dtype)
-    coef = torch.einsum('bnd,bd->bn', Vf, x.flatten(1)) * (torch.arange(n, device=x.device) < k[:, None])
+    coef = torch.einsum('bnd,bd->bn', Vf, x.flatten(1)) * removed_directions(k, V.shape[1], len(x), x.device)
     return x - torch.einsum('bn,bnd->bd', coef, Vf).view_as(x)
+
+def removed_energy(V: torch.Tensor, k) -> torch.Tensor:
+    """Energy `(B, C, H, W)` at each pixel of the directions CLARID removes: the sum of v_i² over the first `k` (int, or
+    `(B,)` ints) of the directions `V` `(B, n, C, H, W)`; each unit direction contributes a total of 1."""
+    check_array(V, 'directions V', ndim=(4, 5))
+    mask = removed_directions(k, V.shape[1], len(V), V.device)
+    return (V ** 2 * mask.view(*mask.shape, *[1] * (V.ndim - 2))).sum(1)
 
 # %% ../nbs/30_clarid.ipynb #6031ba1c
 def snap_time(den: Denoiser, frac: float, num_steps: int) -> tuple[int, int]:
@@ -362,6 +375,7 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
     steps, t_e = snap_time(den, cfg.t_e, cfg.num_steps)
     starts = torch.randn(len(images), int(np.prod(den.latent_shape)), generator=torch.Generator().manual_seed(cfg.seed),
                          dtype=torch.float64)
+    names = ('x_te', 'sigma', 'V', 'k', 'x_canonical', 'canonical', 'regenerated', 'products', 'residual')   # per image
     def run(images, labels, starts):
         parts = []
         bar = progress(total=len(images), desc='CLARID', quiet=quiet, unit='img')
@@ -373,11 +387,13 @@ def clarid(den: Denoiser, images: torch.Tensor, labels: torch.Tensor, config: Cl
             x_can = project_out(x_te, top.V, k.to(den.device))
             both = ddim_sample(den, torch.cat([x_can, x_te]), torch.cat([yb, yb]), num_steps=steps, t_start=t_e,
                                guidance=cfg.guidance, quiet=True).clamp(-1, 1)
-            parts.append([x_te, top.S, top.V, k, x_can, *both.chunk(2), torch.full((len(xb),), top.products), top.residual])
+            canonical, regenerated = both.chunk(2)
+            parts.append(dict(x_te=x_te, sigma=top.S, V=top.V, k=k, x_canonical=x_can, canonical=canonical, regenerated=regenerated,
+                              products=torch.full((len(xb),), top.products), residual=top.residual))
             bar.update(len(xb))
         bar.close()
-        return tuple(torch.cat([p[j].cpu() for p in parts]) for j in range(len(parts[0])))
-    return ClaridResult(t_e, layer, *map_over_processes(run, images, labels, starts))
+        return tuple(torch.cat([p[name].cpu() for p in parts]) for name in names)
+    return ClaridResult(t_e=t_e, layer=layer, **dict(zip(names, map_over_processes(run, images, labels, starts))))
 
 # %% ../nbs/30_clarid.ipynb #4d77dba4
 def convergence_gate(den: Denoiser,                # the denoiser CLARID ran on

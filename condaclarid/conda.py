@@ -42,7 +42,7 @@ class CondaConfig:
     figures render. The defaults are the `cpu` profile (small but meaningful on a 2-core CPU: the paper's window
     0 <= t <= 1.5 from rest at 32x32, 600 video frames in blocks of 30, the paper's 48 Reynolds numbers at 12 frames
     each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA with a normalised encoder and cosine InfoNCE for 1000 steps);
-    `reproduce`'s other profiles are differences from them."""
+    the other profiles (`condaclarid.profiles`) are differences from them."""
     video: FluidConfig = field(default_factory=lambda: FluidConfig(  # the shedding video (paper: Re 120, 3000 frames)
         reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3, image_size=32, vorticity=False))
     block: int = 30                  # frames per block of the video (paper: 60)

@@ -24,7 +24,7 @@ from .core import *
 from .gates import Gate, at_least, at_most
 
 # %% auto #0
-__all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConfig', 'as_features', 'check_labels',
+__all__ = ['CONDITIONALS', 'FULL_BATCH_MAX_N', 'limit_cycle_latents', 'EmbedConfig', 'as_features', 'cebra_labels',
            'cebra_params', 'seed_sampling', 'sample_within_groups', 'fit_cebra', 'ContrastiveEmbedder',
            'cached_embedder', 'loss_improvement', 'embedding_converged', 'phase_r2', 'embedding_time']
 
@@ -92,7 +92,7 @@ def as_features(Z, name: str = 'Z') -> np.ndarray:
     return np.ascontiguousarray(Z.reshape(len(Z), -1), dtype=np.float32)
 
 # %% ../nbs/20_contrastive.ipynb #404b11e4
-def check_labels(labels, conditional: str, n: int, time_offsets: int = 1) -> tuple:
+def cebra_labels(labels, conditional: str, n: int, time_offsets: int = 1) -> tuple:
     """Validate `labels` for `conditional` and `n` samples; return the tuple of label arrays to pass to CEBRA.
 
     `labels`: None, float `(N,)` / `(N, k)` (continuous conditions, e.g. normalised time, Reynolds number) or int
@@ -168,7 +168,7 @@ def sample_within_groups(loader, groups):
 
 def fit_cebra(est: cebra.CEBRA,                        # an unfitted estimator, e.g. `cebra.CEBRA(**cebra_params(...))`
               X: np.ndarray,                          # features `(N, D)` float32
-              y: tuple,                               # label arrays for CEBRA, as returned by `check_labels`
+              y: tuple,                               # label arrays for CEBRA, as returned by `cebra_labels`
               seed: int,                              # seeds CEBRA's samplers
               groups=None,                            # `(N,)` group of every row: positives within one group
               callback=lambda step, solver: None,     # called after every training step
@@ -198,7 +198,7 @@ class ContrastiveEmbedder(TransformerMixin, BaseEstimator):
         With `groups` `(N,)` (the simulation or session of every row; time-contrastive only), positive pairs are drawn
         within one group, never across the seam between two concatenated sequences."""
         cfg, X = EmbedConfig() if self.config is None else self.config, as_features(Z)
-        y = check_labels(labels, cfg.conditional, len(X), cfg.time_offsets)
+        y = cebra_labels(labels, cfg.conditional, len(X), cfg.time_offsets)
         if groups is not None:
             if cfg.conditional != 'time':
                 raise ValueError(f"groups need time-contrastive sampling (conditional='time'), got {cfg.conditional!r}")

@@ -20,10 +20,10 @@ from accelerate.utils import gather_object
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['STAGE_THREADS', 'is_main_process', 'process_share', 'map_over_processes', 'seed_everything', 'get_device',
-           'check_array', 'check_same_length', 'as_numpy', 'progress', 'torch_threads', 'stage_threads', 'pinned',
-           'config_dict', 'library_versions', 'config_hash', 'array_fingerprint', 'atomic_path', 'write_json',
-           'data_dir', 'cached_artifact']
+__all__ = ['IMAGE_RANGE_TOL', 'STAGE_THREADS', 'is_main_process', 'process_share', 'map_over_processes', 'seed_everything',
+           'get_device', 'check_array', 'check_same_length', 'check_image_range', 'as_numpy', 'progress',
+           'torch_threads', 'stage_threads', 'pinned', 'config_dict', 'library_versions', 'config_hash',
+           'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
 
 # %% ../nbs/00_core.ipynb #f20cacb9
 _split_depth = [0]  # > 0 while a process works on its share of a split batch
@@ -107,6 +107,19 @@ def check_same_length(**arrays):
     "Raise `ValueError` unless all keyword arrays have the same first dimension."
     lens = {k: len(v) for k, v in arrays.items()}
     if len(set(lens.values())) > 1: raise ValueError(f"these must have the same number of rows: {lens}")
+
+# %% ../nbs/00_core.ipynb #69764cb6
+IMAGE_RANGE_TOL = 1e-5   # float slack when checking that images lie in [-1, 1]
+
+def check_image_range(x, name: str = 'images'):
+    """Raise `ValueError` unless every value of `x` (array or tensor) lies in [-1, 1], the package's convention for
+    images, up to `IMAGE_RANGE_TOL` of float slack. Returns `x` unchanged."""
+    if not np.prod(x.shape): return x
+    lo, hi = float(x.min()), float(x.max())
+    if lo < -1 - IMAGE_RANGE_TOL or hi > 1 + IMAGE_RANGE_TOL:
+        raise ValueError(f"{name} must be scaled to [-1, 1] (the package's convention), got values in [{lo:.4g}, {hi:.4g}]; "
+                         "map [0, 1] images with 2x - 1 and [0, 255] images with x / 127.5 - 1")
+    return x
 
 # %% ../nbs/00_core.ipynb #db38b1c5
 def as_numpy(x, dtype=np.float64) -> np.ndarray:

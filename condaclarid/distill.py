@@ -21,12 +21,13 @@ from .core import *
 from .gates import Gate, at_most
 from .metrics import linear_cka
 from .robustness import accuracy
-from .train import _accelerator, _end_step, _optimizer_step, _resume
+from .train import training_accelerator, end_step, optimizer_step, resume_checkpoint
 
 # %% auto #0
 __all__ = ['METHODS', 'PreActBlock', 'PreActResNet', 'teacher_subset', 'TeacherSignal', 'cka_loss', 'alignment_loss',
            'clarep_cluster_loss', 'ConvRegressor', 'hint_stage', 'fitnet_loss', 'attention_map', 'at_loss',
-           'rkd_relations', 'rkd_loss', 'DistillConfig', 'epoch_rows', 'teacher_rows', 'augment', 'fit_student',
+           'rkd_relations', 'rkd_loss', 'DistillMethod', 'register_method', 'distill_method', 'Vanilla', 'CaDistill',
+           'FitNet', 'AT', 'RKD', 'DistillConfig', 'epoch_rows', 'teacher_rows', 'augment', 'fit_student',
            'load_student', 'train_student', 'plateau_gain', 'students_converged', 'student_preset']
 
 # %% ../nbs/31_distill.ipynb #b5d5395d
@@ -226,13 +227,115 @@ def rkd_loss(student, teacher, distance_weight: float = 25.0, angle_weight: floa
     (ds, as_), (dt, at) = rkd_relations(student), teacher if isinstance(teacher, tuple) else rkd_relations(teacher.detach())
     return distance_weight * F.smooth_l1_loss(ds, dt) + angle_weight * F.smooth_l1_loss(as_, at)
 
-# %% ../nbs/31_distill.ipynb #5703dbb9
-METHODS = ('vanilla', 'cadistill', 'fitnet', 'at', 'rkd')
+# %% ../nbs/31_distill.ipynb #2b2e47bc
+class DistillMethod:
+    """One way of training a student, found in `METHODS` by its `name`: what it reads of the teacher signal
+    (`teacher_features`), what it adds beside the student (`setup`), and its loss terms and their weights (`losses`,
+    `weights`). `fit_student` runs the same loop for every method. Subclass it and decorate with `register_method`."""
+    name: str = ''               # the key in `METHODS`, and the value of `DistillConfig.method`
+    needs_teacher: bool = True   # False: trains on the labels alone and ignores any teacher signal
+    hint: bool = False           # True: reads the teacher's maps at the student stage as large as them (FitNet, AT)
 
+    def teacher_features(self, teacher: TeacherSignal) -> torch.Tensor:
+        "The teacher features `(M, ...)` as this method reads them: as stored, or as maps `(M, C, h, w)` for a hint method."
+        return teacher.feature_map() if self.hint else teacher.features
+
+    def setup(self, distiller: nn.Module, teacher: TeacherSignal, image_size: int):
+        """Prepare `distiller` (which holds `student` and `config`) before training: a hint method sets
+        `distiller.stage`, the student stage whose maps (on `image_size` inputs) meet the teacher's."""
+        if self.hint: distiller.stage = hint_stage(distiller.student, image_size, teacher.feature_map().shape[-1])
+
+    def losses(self, distiller: nn.Module, h_sub: torch.Tensor, h_view: torch.Tensor, t_feat: torch.Tensor,
+               y_sub: torch.Tensor) -> dict:
+        """The distillation terms `{term: scalar}`, in float32, from the student's features of the teacher batch
+        `h_sub` `(b, ...)` and of its views `h_view` `(b, ...)`, the teacher features `t_feat` `(b, ...)` and the
+        classes `y_sub` `(b,)`. The classification term is added by the loop."""
+        return {}
+
+    def weights(self, config) -> dict:
+        "The weight of each distillation term in the loss, from `config` (the classification term weighs 1)."
+        return {}
+
+    def __repr__(self) -> str: return f"{type(self).__name__}({self.name!r})"
+
+METHODS = {}   # the registry: name -> DistillMethod
+
+def register_method(cls):
+    "Class decorator: add an instance of the `DistillMethod` subclass `cls` to `METHODS` under `cls.name`."
+    if not (isinstance(cls, type) and issubclass(cls, DistillMethod)) or not cls.name:
+        raise ValueError(f"register_method takes a DistillMethod subclass with a name, got {cls!r}")
+    METHODS[cls.name] = cls()
+    return cls
+
+def distill_method(name: str) -> DistillMethod:
+    "The registered method called `name`; a `ValueError` naming the registered methods otherwise."
+    if name not in METHODS: raise ValueError(f"unknown distillation method {name!r}: the registered methods are {tuple(METHODS)}")
+    return METHODS[name]
+
+def _pair(loss, h_sub: torch.Tensor, h_view: torch.Tensor) -> torch.Tensor:
+    "`loss` averaged over the student's two views of the teacher batch: one teacher target, two student views."
+    return (loss(h_sub) + loss(h_view)) / 2
+
+@register_method
+class Vanilla(DistillMethod):
+    "Classification only: the student without a teacher."
+    name, needs_teacher = 'vanilla', False
+
+@register_method
+class CaDistill(DistillMethod):
+    """CaDistill: CKA to the teacher's canonical features (`lambda_dist`), alignment of each training image with its
+    canonical sample (`lambda_align`), CLARep clustering (`lambda_cano`); a term with weight 0 is not computed."""
+    name = 'cadistill'
+    def losses(self, distiller, h_sub, h_view, t_feat, y_sub):
+        c, terms = distiller.config, {}
+        if c.lambda_dist: terms['dist'] = _pair(lambda h: cka_loss(h, t_feat, c.cka_debiased), h_sub, h_view)
+        if c.lambda_align: terms['align'] = alignment_loss(h_sub, h_view)
+        if c.lambda_cano: terms['cano'] = clarep_cluster_loss(h_view, y_sub, h_sub, c.temperature)
+        return terms
+    def weights(self, config): return {'dist': config.lambda_dist, 'align': config.lambda_align, 'cano': config.lambda_cano}
+
+@register_method
+class FitNet(DistillMethod):
+    """FitNet: a `ConvRegressor` from the student's hint stage to the teacher's maps (scaled to unit RMS over the
+    whole signal), trained with the student by `fitnet_loss` (weight `fitnet_weight`)."""
+    name, hint = 'fitnet', True
+    def teacher_features(self, teacher):
+        f = teacher.feature_map()
+        return f / f.square().mean().sqrt().clamp_min(1e-12)   # one scale for the whole signal
+    def setup(self, distiller, teacher, image_size):
+        super().setup(distiller, teacher, image_size)
+        s = distiller.student
+        i = s.stage_names.index(distiller.stage)
+        shape = (s.width * 2**i, image_size // 2**i, image_size // 2**i)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(distiller.config.seed); distiller.regressor = ConvRegressor(shape, teacher.feature_map().shape[1:])
+    def losses(self, distiller, h_sub, h_view, t_feat, y_sub):
+        return {'fitnet': _pair(lambda h: fitnet_loss(distiller.regressor(h), t_feat), h_sub, h_view)}
+    def weights(self, config): return {'fitnet': config.fitnet_weight}
+
+@register_method
+class AT(DistillMethod):
+    "Attention transfer between the student's hint-stage maps and the teacher's (`at_loss`, weight `at_weight`)."
+    name, hint = 'at', True
+    def losses(self, distiller, h_sub, h_view, t_feat, y_sub):
+        return {'at': _pair(lambda h: at_loss(h, t_feat), h_sub, h_view)}
+    def weights(self, config): return {'at': config.at_weight}
+
+@register_method
+class RKD(DistillMethod):
+    "Relational KD (`rkd_loss`, its own distance and angle weights) against the teacher's relations, computed once per step."
+    name = 'rkd'
+    def losses(self, distiller, h_sub, h_view, t_feat, y_sub):
+        c = distiller.config
+        with torch.no_grad(): t_rel = rkd_relations(t_feat)           # the teacher's relations, once for both views
+        return {'rkd': _pair(lambda h: rkd_loss(h, t_rel, c.rkd_distance_weight, c.rkd_angle_weight), h_sub, h_view)}
+    def weights(self, config): return {'rkd': 1.0}
+
+# %% ../nbs/31_distill.ipynb #5703dbb9
 @dataclass
 class DistillConfig:
     "How to train a student (see `fit_student`). Defaults: CaDistill's weights, RepDistiller's SGD recipe."
-    method: str = 'cadistill'          # 'vanilla' (classification only), 'cadistill', 'fitnet', 'at' or 'rkd'
+    method: str = 'cadistill'          # a name in METHODS: 'vanilla' (classification only), 'cadistill', 'fitnet', 'at' or 'rkd'
     steps: int = 2000                  # optimiser steps (one epoch = N / batch_size steps)
     batch_size: int = 64               # training images per step, drawn from the full training set
     teacher_batch_size: int = 32       # teacher-signal images per step (at most M; their canonical views are added)
@@ -262,7 +365,7 @@ class DistillConfig:
 
     def __post_init__(self):
         self.blocks = tuple(self.blocks)
-        if self.method not in METHODS: raise ValueError(f"DistillConfig: method must be one of {METHODS}, got {self.method!r}")
+        if self.method not in METHODS: raise ValueError(f"DistillConfig: method must be one of {tuple(METHODS)}, got {self.method!r}")
         if self.steps < 1 or self.batch_size < 1: raise ValueError("DistillConfig: steps and batch_size must be >= 1")
         if self.teacher_batch_size < 4: raise ValueError(f"DistillConfig: teacher_batch_size must be >= 4 (CKA, RKD), got {self.teacher_batch_size}")
         if self.optimizer not in ('sgd', 'adamw'): raise ValueError(f"DistillConfig: optimizer must be 'sgd' or 'adamw', got {self.optimizer!r}")
@@ -305,51 +408,28 @@ def augment(x: torch.Tensor, step: int, seed: int, pad: int = 4) -> torch.Tensor
 
 # %% ../nbs/31_distill.ipynb #5f228cf8
 class _Distiller(nn.Module):
-    "The student plus what a method trains beside it (FitNet's regressor); `forward` returns the loss terms of one step."
+    """The student plus what its method (`METHODS[config.method]`) adds beside it (FitNet's regressor); `forward`
+    returns the loss terms of one step: classification, then the method's distillation terms in float32."""
     def __init__(self, student: PreActResNet, config: DistillConfig, teacher: TeacherSignal | None, image_size: int):
         super().__init__()
-        self.student, self.config, self.stage = student, config, None
+        self.student, self.config, self.stage, self.method = student, config, None, distill_method(config.method)
         if config.student_layer not in (*student.stage_names, 'penultimate'):
             raise ValueError(f"student_layer must be 'penultimate' or one of {student.stage_names}, got {config.student_layer!r}")
-        if config.method in ('fitnet', 'at'):
-            tmap = teacher.feature_map()
-            self.stage = hint_stage(student, image_size, tmap.shape[-1])
-            if config.method == 'fitnet':
-                i = student.stage_names.index(self.stage)
-                shape = (student.width * 2**i, image_size // 2**i, image_size // 2**i)
-                with torch.random.fork_rng(devices=[]): torch.manual_seed(config.seed); self.regressor = ConvRegressor(shape, tmap.shape[1:])
+        if self.method.needs_teacher: self.method.setup(self, teacher, image_size)
 
     def forward(self, x, y, x_sub=None, x_view=None, t_feat=None, y_sub=None) -> dict:
-        c, student = self.config, self.student
-        if c.method == 'vanilla': return {'cls': F.cross_entropy(student(x), y)}
+        student = self.student
+        if not self.method.needs_teacher: return {'cls': F.cross_entropy(student(x), y)}
         b, bt = len(x), len(x_sub)
         feats = student.features(torch.cat([x, x_sub, x_view]))
         terms = {'cls': F.cross_entropy(feats['logits'][:b], y)}
-        layer = self.stage or c.student_layer
+        layer = self.stage or self.config.student_layer
         h_sub, h_view = feats[layer][b:b + bt].float(), feats[layer][b + bt:].float()
         t_feat = t_feat.float()
-        with torch.autocast(x.device.type, enabled=False): terms.update(self._distill_terms(h_sub, h_view, t_feat, y_sub))
+        with torch.autocast(x.device.type, enabled=False): terms.update(self.method.losses(self, h_sub, h_view, t_feat, y_sub))
         return terms
 
-    def _distill_terms(self, h_sub, h_view, t_feat, y_sub) -> dict:
-        "The method's distillation terms, in float32, from the student's features of the subset and of its views."
-        c, terms = self.config, {}
-        pair = lambda loss: (loss(h_sub) + loss(h_view)) / 2      # one teacher target, two student views
-        if c.method == 'cadistill':
-            if c.lambda_dist: terms['dist'] = pair(lambda h: cka_loss(h, t_feat, c.cka_debiased))
-            if c.lambda_align: terms['align'] = alignment_loss(h_sub, h_view)
-            if c.lambda_cano: terms['cano'] = clarep_cluster_loss(h_view, y_sub, h_sub, c.temperature)
-        elif c.method == 'fitnet': terms['fitnet'] = pair(lambda h: fitnet_loss(self.regressor(h), t_feat))
-        elif c.method == 'at': terms['at'] = pair(lambda h: at_loss(h, t_feat))
-        else:
-            with torch.no_grad(): t_rel = rkd_relations(t_feat)           # the teacher's relations, once for both views
-            terms['rkd'] = pair(lambda h: rkd_loss(h, t_rel, c.rkd_distance_weight, c.rkd_angle_weight))
-        return terms
-
-    def weights(self) -> dict:
-        c = self.config
-        return {'cls': 1.0, 'dist': c.lambda_dist, 'align': c.lambda_align, 'cano': c.lambda_cano,
-                'fitnet': c.fitnet_weight, 'at': c.at_weight, 'rkd': 1.0}
+    def weights(self) -> dict: return {'cls': 1.0, **self.method.weights(self.config)}
 
 # %% ../nbs/31_distill.ipynb #ddb5ee50
 def _check_training_data(student: PreActResNet, images, labels, teacher: TeacherSignal | None, config: DistillConfig) -> tuple:
@@ -361,15 +441,13 @@ def _check_training_data(student: PreActResNet, images, labels, teacher: Teacher
     if labels.min() < 0 or labels.max() >= student.num_classes:
         raise ValueError(f"labels must lie in [0, {student.num_classes - 1}] for a {student.num_classes}-class student, "
                          f"got [{labels.min().item()}, {labels.max().item()}]")
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    check_image_range(images)
     if images.shape[-1] != images.shape[-2] or images.shape[-1] % 2 ** (len(student.blocks) - 1):
         raise ValueError(f"images must be square with a side divisible by {2 ** (len(student.blocks) - 1)}, got {tuple(images.shape[-2:])}")
-    if config.method != 'vanilla':
+    if distill_method(config.method).needs_teacher:
         if teacher is None: raise ValueError(f"method {config.method!r} needs a TeacherSignal; only 'vanilla' trains without one")
         teacher.check(images, labels)
-        lo, hi = teacher.images.min().item(), teacher.images.max().item()
-        if lo < -1.001 or hi > 1.001: raise ValueError(f"teacher images must be scaled to [-1, 1]; got [{lo:.3g}, {hi:.3g}]")
+        check_image_range(teacher.images, 'teacher images')
     return images, labels
 
 def _check_eval_data(num_classes: int, image_shape: tuple, eval_images, eval_labels, eval_every: int):
@@ -389,8 +467,7 @@ def _check_eval_data(num_classes: int, image_shape: tuple, eval_images, eval_lab
     if ey.is_floating_point() or len(ey) == 0 or ey.min() < 0 or ey.max() >= num_classes:
         raise ValueError(f"eval_labels must be integer classes in [0, {num_classes - 1}], got {ey.dtype} "
                          f"values {ey.min().item() if len(ey) else None}..{ey.max().item() if len(ey) else None}")
-    if ev.min() < -1.001 or ev.max() > 1.001:
-        raise ValueError(f"eval_images must be scaled to [-1, 1]; got values in [{ev.min().item():.3g}, {ev.max().item():.3g}]")
+    check_image_range(ev, 'eval_images')
     return ev, ey
 
 # %% ../nbs/31_distill.ipynb #08757a26
@@ -424,16 +501,16 @@ def fit_student(student: PreActResNet,                                # the netw
     the last (the learning curve). Returns training metadata (total loss and each term per step, curve, seconds)."""
     images, labels = _check_training_data(student, images, labels, teacher, config)
     held_out = _check_eval_data(student.num_classes, images.shape[1:], eval_images, eval_labels, eval_every)
-    if config.method == 'vanilla': teacher = None
+    method = distill_method(config.method)
+    if not method.needs_teacher: teacher = None
     module = _Distiller(student, config, teacher, images.shape[-1])
-    acc = _accelerator(device, config.mixed_precision)
+    acc = training_accelerator(device, config.mixed_precision)
     work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
     dev, n = acc.device, len(images)
     module.to(dev)
     images, labels = images.to(dev), labels.to(dev)
     if teacher is not None:
-        t_feat = teacher.feature_map() if config.method in ('fitnet', 'at') else teacher.features
-        if config.method == 'fitnet': t_feat = t_feat / t_feat.square().mean().sqrt().clamp_min(1e-12)  # one scale for the whole signal
+        t_feat = method.teacher_features(teacher)
         t_feat, t_img, t_lab, t_idx = t_feat.to(dev), teacher.images.to(dev), teacher.labels.to(dev), teacher.indices.to(dev)
         bt = min(config.teacher_batch_size, len(teacher))
     world = acc.num_processes
@@ -451,7 +528,7 @@ def fit_student(student: PreActResNet,                                # the netw
            'eval': None if held_out is None else {'data': array_fingerprint(*held_out), 'every': eval_every}}
     trainer = {'step': 0, 'loss': [], 'terms': {}, 'seconds': 0.0, 'key': key, 'curve': {'step': [], 'accuracy': []},
                'eval_seconds': 0.0}
-    trainer = _resume(acc, work_dir, trainer, 'key', 'DistillConfig, data or teacher')
+    trainer = resume_checkpoint(acc, work_dir, trainer, 'key', 'DistillConfig, data or teacher')
     weights, first = module.weights(), trainer['step']
     mean = lambda v: acc.gather(v.detach()).mean().item()   # a loss averaged over the processes
     bar = progress(range(first, config.steps), desc=f'distill {config.method}', quiet=quiet,
@@ -466,11 +543,11 @@ def fit_student(student: PreActResNet,                                # the netw
             sub = teacher_rows(len(t_idx), bt, step, config.seed).to(dev)
             terms = model(*process_share(x, y), *process_share(images[t_idx[sub]], t_img[sub], t_feat[sub], t_lab[sub]))
         loss = sum(weights[k] * v for k, v in terms.items())
-        _optimizer_step(acc, loss, module.parameters(), opt, sched, config.grad_clip)
+        optimizer_step(acc, loss, module.parameters(), opt, sched, config.grad_clip)
         for k, v in terms.items(): trainer['terms'].setdefault(k, []).append(mean(v))
         if held_out is not None and ((step + 1) % eval_every == 0 or step + 1 == config.steps):
             _record_accuracy(trainer, student, step + 1, *held_out, mean)
-        t0 = _end_step(acc, trainer, step, mean(loss), config, work_dir, bar, on_step, t0)
+        t0 = end_step(acc, trainer, step, mean(loss), config, work_dir, bar, on_step, t0)
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
     if world > 1:   # each process's BatchNorm running statistics saw only its shares: keep their mean
@@ -519,7 +596,7 @@ def train_student(images,                                # `(N, C, H, W)` in [-1
     `(E, C, H, W)` every `eval_every` steps, in `student.metadata['curve']`); interrupted training resumes from
     `root/checkpoints/<hash>`. Returns it frozen, in eval mode."""
     images, labels = torch.as_tensor(images, dtype=torch.float32), torch.as_tensor(labels)
-    if config.method == 'vanilla': teacher = None
+    if not distill_method(config.method).needs_teacher: teacher = None
     key = {'data': array_fingerprint(images, labels), 'teacher': None if teacher is None else teacher.fingerprint(),
            'num_classes': num_classes, 'distill': config_dict(config)}
     held_out = _check_eval_data(num_classes, images.shape[1:], eval_images, eval_labels, eval_every)

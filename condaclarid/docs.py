@@ -11,7 +11,9 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 
 from .core import atomic_path
-from .reproduce import PROFILES, discover, discover_tutorials, get_profile, project_root, run_paper
+from .profiles import PROFILES, default_out_dir, get_profile, project_root
+from .paper import discover, discover_tutorials
+from .runner import run_paper
 
 # %% auto #0
 __all__ = ['for_reading', 'page_title', 'markdown_notebook', 'notebook_html', 'is_allowed', 'rewrite_links', 'plan_site',
@@ -100,13 +102,13 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
     plan = [dict(page='index.html', source='README.md', file=root/'README.md', aliases=['README.md', 'nbs/index.ipynb'])]
     plan += [dict(page=f'api/{p.stem}.html', source=f'nbs/{p.name}', file=p, aliases=[f'nbs/{p.name}'])
              for p in sorted((root/'nbs').glob('*.ipynb')) if p.name != 'index.ipynb' and not p.name.startswith(('_', '.'))]
-    rep = _rel(reports, root)
+    rep, outs = _rel(reports, root), [_rel(default_out_dir(p, root), root) for p in PROFILES]   # each profile's output folder
     for t in discover_tutorials(root/'nbs'/'tutorials'):
         src = _rel(t.path, root)
         plan.append(dict(page=f'tutorials/{t.path.stem}.html', source=src, file=reports/t.executed,
-                         aliases=[src] + [f'figures/{p}/{t.executed}' for p in PROFILES]))
+                         aliases=[src] + [f'{o}/{t.executed}' for o in outs]))
     plan.append(dict(page='report/index.html', source=f'{rep}/REPORT.md', file=reports/'REPORT.md',
-                     aliases=[f'figures/{p}/REPORT.md' for p in PROFILES]))
+                     aliases=[f'{o}/REPORT.md' for o in outs]))
     papers = discover(root/'nbs'/'paper') if (root/'nbs'/'paper').is_dir() else []
     plan += [dict(page=f'report/{n.executed[:-6]}.html', source=f'{rep}/{n.executed}', file=reports/n.executed,
                   aliases=[_rel(n.path, root), f'{rep}/{n.executed}']) for n in papers if (reports/n.executed).exists()]
@@ -151,7 +153,7 @@ def build_site(profile: str = 'cpu',               # the profile whose tours and
     Written atomically: `out` is replaced only by a complete site."""
     prof = get_profile(profile)
     root = Path(root) if root else project_root()
-    reports = root/'figures'/prof.name
+    reports = default_out_dir(prof.name, root)
     out = Path(out) if out else root/'_site'
     if execute:
         missing = [t.id for t in discover_tutorials(root/'nbs'/'tutorials') if not (reports/t.executed).exists()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io, math, re, time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -21,21 +22,20 @@ from skimage.filters import gaussian
 from skimage.transform import AffineTransform, warp
 from skimage.util import random_noise
 
-from .core import check_array, get_device, progress
+from .core import check_array, check_image_range, get_device, progress, IMAGE_RANGE_TOL
 from .gates import Gate, at_most, within
 from .metrics import to_uint8
 from .animals import VARIANTS, bg_gap
 
 # %% auto #0
-__all__ = ['ATTACKS', 'EPS_SWEEP', 'CORRUPTIONS', 'APPROXIMATED', 'SEVERITY_CONSTANTS', 'check_images', 'check_labels',
-           'eval_mode', 'predict_logits', 'correct_predictions', 'accuracy', 'ZeroOneInput', 'cw_margin', 'CWLinf',
-           'AttackSpec', 'attack_spec', 'check_adversarial', 'attack', 'robust_accuracy', 'reference_pgd',
-           'attack_check', 'attacks_valid', 'background_accuracy', 'plasma_fractal', 'motion_blur_layer',
-           'frost_texture', 'corrupt', 'corruption_accuracy', 'mean_corruption_accuracy']
+__all__ = ['ATTACK_METHODS', 'ATTACKS', 'EPS_SWEEP', 'CORRUPTIONS', 'APPROXIMATED', 'SEVERITY_CONSTANTS', 'check_images',
+           'check_labels', 'eval_mode', 'predict_logits', 'correct_predictions', 'accuracy', 'ZeroOneInput',
+           'cw_margin', 'CWLinf', 'AttackMethod', 'register_attack', 'attack_method', 'AttackSpec', 'attack_spec',
+           'find_attack', 'check_adversarial', 'attack', 'robust_accuracy', 'reference_pgd', 'attack_check',
+           'attacks_valid', 'background_accuracy', 'plasma_fractal', 'motion_blur_layer', 'frost_texture', 'corrupt',
+           'corruption_accuracy', 'mean_corruption_accuracy']
 
 # %% ../nbs/32_robustness.ipynb #5954714b
-_TOL = 1e-5  # float slack on range checks
-
 def check_images(images, name: str = 'images', channels: int | None = None) -> torch.Tensor:
     """Raise `ValueError` unless `images` is a float tensor `(B, C, H, W)` (with `channels` channels if given), finite,
     with values in [-1, 1]. Returns `images` unchanged."""
@@ -45,11 +45,7 @@ def check_images(images, name: str = 'images', channels: int | None = None) -> t
     if channels is not None and images.shape[1] != channels:
         raise ValueError(f"{name} must have {channels} channels, got shape {tuple(images.shape)}")
     if len(images) == 0: raise ValueError(f"{name} is empty: shape {tuple(images.shape)}")
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1 - _TOL or hi > 1 + _TOL:
-        raise ValueError(f"{name} must lie in [-1, 1] (the package's convention), got values in [{lo:.4g}, {hi:.4g}]; "
-                         "map [0, 1] images with 2x - 1 and [0, 255] images with x / 127.5 - 1")
-    return images
+    return check_image_range(images, name)
 
 def check_labels(labels, n: int, name: str = 'labels') -> torch.Tensor:
     "Raise `ValueError` unless `labels` is an integer tensor `(n,)` of non-negative class indices. Returns it."
@@ -130,7 +126,7 @@ class ZeroOneInput(nn.Module):
         return self
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lo, hi = x.min().item(), x.max().item()
-        if lo < -_TOL or hi > 1 + _TOL:
+        if lo < -IMAGE_RANGE_TOL or hi > 1 + IMAGE_RANGE_TOL:
             raise ValueError(f"ZeroOneInput takes images in [0, 1] (torchattacks' convention), got values in "
                              f"[{lo:.4g}, {hi:.4g}]: images in [-1, 1] must be mapped with (x + 1) / 2 first")
         with eval_mode(self.model): return self.model(2 * x - 1)
@@ -163,59 +159,101 @@ class CWLinf(torchattacks.PGD):
         return adv
 
 # %% ../nbs/32_robustness.ipynb #e742ec01
-_LABEL = {'pgd': 'PGD', 'apgd-ce': 'APGD-CE', 'apgd-dlr': 'APGD-DLR', 'cw': 'CW-inf'}
-_DEFAULT_STEPS = {'pgd': 20, 'apgd-ce': 100, 'apgd-dlr': 100, 'cw': 30}
+@dataclass(frozen=True)
+class AttackMethod:
+    """One L∞ attack of the registry `ATTACK_METHODS`, selected by `AttackSpec.method` = `key`: the `label` its names
+    start with ('<label>' or '<label>-<steps>'), its `default_steps`, how it is built on a classifier of [0, 1] images
+    (`build(spec, model01, eps, seed)`) and described in words (`describe(spec)`)."""
+    key: str                  # the value of `AttackSpec.method`, e.g. 'pgd'
+    label: str                # the start of its names, e.g. 'PGD'
+    default_steps: int        # steps when a name gives none
+    build: Callable           # (spec, model01, eps, seed) -> torchattacks.Attack
+    describe: Callable        # (spec) -> the settings in words
+    restarts: bool = False    # whether `spec.restarts` > 1 is available
+    min_classes: int = 2      # the least number of classes of the attacked model
+
+ATTACK_METHODS = {}   # the registry: key -> AttackMethod
+
+def register_attack(method: AttackMethod) -> AttackMethod:
+    "Add `method` to `ATTACK_METHODS` under its key (a name must not be a prefix of another's label-with-steps). Returns it."
+    if not isinstance(method, AttackMethod): raise ValueError(f"register_attack takes an AttackMethod, got {type(method).__name__}")
+    ATTACK_METHODS[method.key] = method
+    return method
+
+def _pgd_words(loss: str, impl: str):
+    return lambda s: f"Linf PGD on {loss.format(kappa=s.kappa)}: {s.steps} steps of {s.step_frac:g} eps, 1 uniform random start ({impl})"
+
+def _apgd_words(s) -> str:
+    return (f"Linf APGD on {s.method[5:].upper()}: {s.steps} steps, step from 2 eps halved on stalls, rho 0.75, "
+            f"{s.restarts} restart{'s' if s.restarts > 1 else ''} (torchattacks 3.3.0 APGD)")
+
+def _apgd(loss: str):
+    return lambda s, model01, eps, seed: torchattacks.APGD(model01, norm='Linf', eps=eps, steps=s.steps, n_restarts=s.restarts,
+                                                           seed=seed, loss=loss, eot_iter=1, rho=0.75)
+
+register_attack(AttackMethod('pgd', 'PGD', 20, describe=_pgd_words('cross-entropy', 'torchattacks 3.3.0 PGD'),
+    build=lambda s, model01, eps, seed: torchattacks.PGD(model01, eps=eps, alpha=s.step_frac * eps, steps=s.steps, random_start=True)))
+register_attack(AttackMethod('apgd-ce', 'APGD-CE', 100, build=_apgd('ce'), describe=_apgd_words, restarts=True))
+register_attack(AttackMethod('apgd-dlr', 'APGD-DLR', 100, build=_apgd('dlr'), describe=_apgd_words, restarts=True, min_classes=3))
+register_attack(AttackMethod('cw', 'CW-inf', 30, describe=_pgd_words('CW margin (kappa {kappa:g})', 'CWLinf on torchattacks 3.3.0 PGD'),
+    build=lambda s, model01, eps, seed: CWLinf(model01, eps=eps, alpha=s.step_frac * eps, steps=s.steps, kappa=s.kappa)))
+
+def attack_method(key: str) -> AttackMethod:
+    "The registered attack `key` (an `AttackSpec.method`); a `ValueError` naming the registered ones otherwise."
+    if key not in ATTACK_METHODS: raise ValueError(f"method must be one of {list(ATTACK_METHODS)}, got {key!r}")
+    return ATTACK_METHODS[key]
 
 @dataclass(frozen=True)
 class AttackSpec:
     "One L∞ attack and its exact settings (see the table above)."
-    method: str              # 'pgd', 'apgd-ce', 'apgd-dlr' or 'cw'
+    method: str              # a key of ATTACK_METHODS: 'pgd', 'apgd-ce', 'apgd-dlr' or 'cw'
     steps: int               # gradient steps per restart
     step_frac: float = 0.25  # PGD and CW: step size as a fraction of eps (APGD sets its own, starting at 2 eps)
     restarts: int = 1        # APGD: random restarts (PGD and CW: one random start)
     kappa: float = 50.0      # CW: cap on the margin
 
     def __post_init__(self):
-        if self.method not in _LABEL: raise ValueError(f"method must be one of {list(_LABEL)}, got {self.method!r}")
+        m = attack_method(self.method)
         if not isinstance(self.steps, (int, np.integer)) or self.steps < 1: raise ValueError(f"steps must be a positive int, got {self.steps!r}")
         if not self.step_frac > 0: raise ValueError(f"step_frac must be > 0, got {self.step_frac!r}")
         if not isinstance(self.restarts, (int, np.integer)) or self.restarts < 1: raise ValueError(f"restarts must be a positive int, got {self.restarts!r}")
-        if self.restarts > 1 and not self.method.startswith('apgd'):
-            raise ValueError(f"restarts > 1 is available for APGD only (torchattacks' PGD has one start), got {self.restarts} for {self.method!r}")
+        if self.restarts > 1 and not m.restarts:
+            raise ValueError(f"restarts > 1 is available for {[k for k, a in ATTACK_METHODS.items() if a.restarts]} only "
+                             f"(torchattacks' PGD has one start), got {self.restarts} for {self.method!r}")
 
     @property
     def name(self) -> str:
         "Short name: method and steps, e.g. 'PGD-20', 'APGD-DLR-100', with restarts as a suffix 'x5'."
-        return f"{_LABEL[self.method]}-{self.steps}" + (f"x{self.restarts}" if self.restarts > 1 else '')
+        return f"{ATTACK_METHODS[self.method].label}-{self.steps}" + (f"x{self.restarts}" if self.restarts > 1 else '')
 
     def describe(self) -> str:
         "The settings in words."
-        if self.method in ('pgd', 'cw'):
-            loss = 'cross-entropy' if self.method == 'pgd' else f'CW margin (kappa {self.kappa:g})'
-            impl = 'torchattacks 3.3.0 PGD' if self.method == 'pgd' else 'CWLinf on torchattacks 3.3.0 PGD'
-            return f"Linf PGD on {loss}: {self.steps} steps of {self.step_frac:g} eps, 1 uniform random start ({impl})"
-        return (f"Linf APGD on {self.method[5:].upper()}: {self.steps} steps, step from 2 eps halved on stalls, rho 0.75, "
-                f"{self.restarts} restart{'s' if self.restarts > 1 else ''} (torchattacks 3.3.0 APGD)")
+        return ATTACK_METHODS[self.method].describe(self)
 
     def build(self, model01: nn.Module, eps: float, seed: int = 0) -> torchattacks.Attack:
         "The torchattacks attack on `model01` (a classifier of images in [0, 1]) at radius `eps` in [0, 1] units."
-        if self.method == 'pgd':
-            return torchattacks.PGD(model01, eps=eps, alpha=self.step_frac * eps, steps=self.steps, random_start=True)
-        if self.method == 'cw':
-            return CWLinf(model01, eps=eps, alpha=self.step_frac * eps, steps=self.steps, kappa=self.kappa)
-        return torchattacks.APGD(model01, norm='Linf', eps=eps, steps=self.steps, n_restarts=self.restarts, seed=seed,
-                                 loss=self.method[5:], eot_iter=1, rho=0.75)
+        return ATTACK_METHODS[self.method].build(self, model01, eps, seed)
 
 def attack_spec(attack) -> AttackSpec:
-    """`attack` as an `AttackSpec`: an `AttackSpec` is returned as is; a name 'PGD', 'APGD-CE', 'APGD-DLR' or 'CW-inf',
-    optionally followed by '-<steps>' (e.g. 'PGD-20', 'APGD-CE-20'), gets the defaults of the table above."""
+    """`attack` as an `AttackSpec`: an `AttackSpec` is returned as is; the label of a registered attack ('PGD',
+    'APGD-CE', 'APGD-DLR', 'CW-inf'), optionally followed by '-<steps>' (e.g. 'PGD-20', 'APGD-CE-20'), gets the
+    defaults of the table above."""
     if isinstance(attack, AttackSpec): return attack
-    m = re.fullmatch(r'(PGD|APGD-CE|APGD-DLR|CW-inf)(?:-(\d+))?', str(attack), flags=re.IGNORECASE)
-    if m is None:
-        raise ValueError(f"unknown attack {attack!r}: expected an AttackSpec or one of 'PGD', 'APGD-CE', 'APGD-DLR', "
-                         "'CW-inf', optionally followed by '-<steps>' (e.g. 'PGD-20')")
-    method = {v.lower(): k for k, v in _LABEL.items()}[m.group(1).lower()]
-    return AttackSpec(method, int(m.group(2)) if m.group(2) else _DEFAULT_STEPS[method])
+    by_label = {m.label.lower(): m for m in ATTACK_METHODS.values()}
+    m = re.fullmatch(r'(.+?)(?:-(\d+))?', str(attack))
+    method = by_label.get(m.group(1).lower()) if m else None
+    if method is None:
+        raise ValueError(f"unknown attack {attack!r}: expected an AttackSpec or one of "
+                         f"{', '.join(repr(a.label) for a in ATTACK_METHODS.values())}, optionally followed by '-<steps>' (e.g. 'PGD-20')")
+    return AttackSpec(method.key, int(m.group(2)) if m.group(2) else method.default_steps)
+
+def find_attack(attacks, method: str) -> AttackSpec:
+    """The first of `attacks` (names or `AttackSpec`s) that is a `method` attack (a key of `ATTACK_METHODS`, e.g.
+    'apgd-dlr'), as an `AttackSpec`; its `.name` is the name that `robust_accuracy` gives its rows."""
+    attack_method(method)
+    for a in ([attacks] if isinstance(attacks, (str, AttackSpec)) else attacks):
+        if (spec := attack_spec(a)).method == method: return spec
+    raise ValueError(f"no {ATTACK_METHODS[method].label} attack among {list(attacks)}")
 
 ATTACKS = ('PGD-20', 'APGD-CE', 'APGD-DLR', 'CW-inf')   # the paper's four, with the settings above
 EPS_SWEEP = (1/255, 2/255, 4/255, 8/255)                # radii of the ε sweep, in [0, 1] units
@@ -240,7 +278,8 @@ def _check_eps(eps):
 def _num_classes(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, spec: AttackSpec, device) -> int:
     k = predict_logits(model, images[:1], device=device).shape[1]
     _check_label_range(labels, k)
-    if spec.method == 'apgd-dlr' and k < 3: raise ValueError(f"APGD-DLR needs at least 3 classes, the model has {k}")
+    m = ATTACK_METHODS[spec.method]
+    if k < m.min_classes: raise ValueError(f"{m.label} needs at least {m.min_classes} classes, the model has {k}")
     return k
 
 def attack(model: nn.Module,           # classifier of [-1, 1] images, returning logits `(B, K)`

@@ -22,8 +22,9 @@ from .core import *
 from .models import *
 
 # %% auto #0
-__all__ = ['moving_blobs', 'TrainConfig', 'training_batch', 'latest_checkpoint', 'fit_denoiser', 'train_model', 'VaeConfig',
-           'fit_vae', 'train_vae', 'vae_fingerprint', 'BackbonePreset', 'backbone_preset']
+__all__ = ['moving_blobs', 'TrainConfig', 'training_batch', 'latest_checkpoint', 'resume_checkpoint', 'optimizer_step',
+           'end_step', 'training_accelerator', 'fit_denoiser', 'train_model', 'VaeConfig', 'fit_vae', 'train_vae',
+           'vae_fingerprint', 'BackbonePreset', 'backbone_preset']
 
 # %% ../nbs/11_train.ipynb #76c01ffb
 def moving_blobs(n: int, size: int = 16, num_classes: int = 3, seed: int = 0) -> tuple:
@@ -120,7 +121,7 @@ def _save_checkpoint(acc: Accelerator, work_dir: Path, step: int, trainer: dict)
     acc.wait_for_everyone()
     return final
 
-def _resume(acc: Accelerator, work_dir: Path, trainer: dict, key: str, what: str) -> dict:
+def resume_checkpoint(acc: Accelerator, work_dir: Path, trainer: dict, key: str, what: str) -> dict:
     """Load the newest checkpoint in `work_dir` into `acc` and return its trainer state, or `trainer` if there is none.
     Refuses a checkpoint whose `trainer[key]` differs (`what` names what made it differ)."""
     if (ckpt := latest_checkpoint(work_dir)) is None: return trainer
@@ -130,13 +131,13 @@ def _resume(acc: Accelerator, work_dir: Path, trainer: dict, key: str, what: str
     acc.load_state(str(ckpt))
     return saved
 
-def _optimizer_step(acc: Accelerator, loss: torch.Tensor, params, opt, sched, grad_clip: float):
+def optimizer_step(acc: Accelerator, loss: torch.Tensor, params, opt, sched, grad_clip: float):
     "Backpropagate `loss` through `acc`, clip the gradients of `params` to `grad_clip` (0: no clipping), step."
     acc.backward(loss)
     if grad_clip: acc.clip_grad_norm_(params, grad_clip)
     opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
 
-def _end_step(acc: Accelerator, trainer: dict, step: int, loss: float, config, work_dir: Path, bar, on_step, t0: float) -> float:
+def end_step(acc: Accelerator, trainer: dict, step: int, loss: float, config, work_dir: Path, bar, on_step, t0: float) -> float:
     """Record `loss` of `step` (0-based) in `trainer`, show it on `bar`, checkpoint every `config.checkpoint_every`
     steps and call `on_step(step + 1, loss)`. Returns the start of the next timed span (`t0`, reset at a checkpoint)."""
     trainer['loss'].append(loss); trainer['step'] = step + 1
@@ -148,7 +149,7 @@ def _end_step(acc: Accelerator, trainer: dict, step: int, loss: float, config, w
     return t0
 
 # %% ../nbs/11_train.ipynb #7b6186a0
-def _accelerator(device, mixed_precision: str) -> Accelerator:
+def training_accelerator(device, mixed_precision: str) -> Accelerator:
     """accelerate's `Accelerator` for a training run on `device` (None: a GPU if there is one): float32 on the CPU,
     `mixed_precision` on a GPU. Under `accelerate launch` or `torchrun` it joins the launched processes: one GPU
     each with NCCL, or CPU processes talking over gloo."""
@@ -158,8 +159,7 @@ def _accelerator(device, mixed_precision: str) -> Accelerator:
 def _prepare_data(den: Denoiser, data, labels, device) -> tuple:
     "Check and move the training set; encode it with the VAE (once) for latent models."
     data = check_array(torch.as_tensor(data, dtype=torch.float32), 'data', ndim=4, shape=(None, *den.image_shape))
-    lo, hi = data.min().item(), data.max().item()
-    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    check_image_range(data)
     if labels is not None: labels = torch.as_tensor(labels)
     if labels is not None: check_same_length(data=data, labels=labels)
     labels = den.check_labels(labels, len(data), allow_null=False)
@@ -183,7 +183,7 @@ def fit_denoiser(den: Denoiser,                                        # trained
     there. Leaves the EMA weights in `den` and returns training metadata (loss history, seconds per step).
     Under `accelerate launch` each process trains on its share of every batch, DDP averages the gradients, and the
     loss is the processes' mean."""
-    acc = _accelerator(device, config.mixed_precision)
+    acc = training_accelerator(device, config.mixed_precision)
     if config.batch_size % acc.num_processes:
         raise ValueError(f"batch_size {config.batch_size} must be divisible by the {acc.num_processes} processes")
     work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
@@ -197,7 +197,7 @@ def fit_denoiser(den: Denoiser,                                        # trained
     ema = EMAModel(den.backbone.parameters(), decay=config.ema_decay, use_ema_warmup=True, power=3 / 4) if config.ema_decay else None
     if ema: acc.register_for_checkpointing(ema)
     trainer = {'step': 0, 'loss': [], 'seconds': 0.0, 'train_config': config_dict(config)}
-    trainer = _resume(acc, work_dir, trainer, 'train_config', 'TrainConfig')
+    trainer = resume_checkpoint(acc, work_dir, trainer, 'train_config', 'TrainConfig')
     bar = progress(range(trainer['step'], config.steps), desc='train', quiet=quiet,
                    initial=trainer['step'], total=config.steps)
     t0, first = time.perf_counter(), trainer['step']
@@ -205,9 +205,9 @@ def fit_denoiser(den: Denoiser,                                        # trained
         x0, y, t, noise = process_share(*training_batch(data, labels, step, config, den.null_label, den.num_train_timesteps))
         x_t = den.scheduler.add_noise(x0, noise, t)
         loss = F.mse_loss(model(x_t, t, y).float(), noise.float())
-        _optimizer_step(acc, loss, den.backbone.parameters(), opt, sched, config.grad_clip)
+        optimizer_step(acc, loss, den.backbone.parameters(), opt, sched, config.grad_clip)
         if ema: ema.step(den.backbone.parameters())
-        t0 = _end_step(acc, trainer, step, acc.gather(loss.detach()).mean().item(), config, work_dir, bar, on_step, t0)
+        t0 = end_step(acc, trainer, step, acc.gather(loss.detach()).mean().item(), config, work_dir, bar, on_step, t0)
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
     if ema: ema.copy_to(den.backbone.parameters())
@@ -310,11 +310,10 @@ def fit_vae(vae: AutoencoderKL,         # trained in place; left frozen, in eval
     the standard deviation of the training latents (posterior means). Returns metadata with the loss history and
     the reconstruction PSNR (dB, images in [-1, 1]) on the training images."""
     images = check_array(torch.as_tensor(images, dtype=torch.float32), 'images', ndim=4, shape=(None, vae.config.in_channels, None, None))
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1.001 or hi > 1.001: raise ValueError(f"images must be scaled to [-1, 1]; got values in [{lo:.3g}, {hi:.3g}]")
+    check_image_range(images)
     if images.shape[-1] % config.downsampling or images.shape[-2] % config.downsampling:
         raise ValueError(f"image size {tuple(images.shape[-2:])} must be divisible by the VAE's downsampling {config.downsampling}")
-    acc = _accelerator(device, config.mixed_precision)
+    acc = training_accelerator(device, config.mixed_precision)
     if config.batch_size % acc.num_processes:
         raise ValueError(f"batch_size {config.batch_size} must be divisible by the {acc.num_processes} processes")
     work_dir = Path(work_dir); work_dir.mkdir(parents=True, exist_ok=True)
@@ -323,7 +322,7 @@ def fit_vae(vae: AutoencoderKL,         # trained in place; left frozen, in eval
     opt = torch.optim.AdamW(vae.parameters(), lr=config.lr)
     sched = get_scheduler('cosine', opt, num_warmup_steps=config.warmup_steps, num_training_steps=config.steps)
     model, opt, sched = acc.prepare(_VaeObjective(vae), opt, sched)
-    trainer = _resume(acc, work_dir, {'step': 0, 'loss': [], 'seconds': 0.0, 'vae_config': config_dict(config)}, 'vae_config', 'VaeConfig')
+    trainer = resume_checkpoint(acc, work_dir, {'step': 0, 'loss': [], 'seconds': 0.0, 'vae_config': config_dict(config)}, 'vae_config', 'VaeConfig')
     bar = progress(range(trainer['step'], config.steps), desc='train VAE', quiet=quiet, initial=trainer['step'], total=config.steps)
     t0, first = time.perf_counter(), trainer['step']
     for step in bar:
@@ -333,8 +332,8 @@ def fit_vae(vae: AutoencoderKL,         # trained in place; left frozen, in eval
         x, eps = process_share(data[rows.to(data.device)], eps.to(data.device))
         rec, kl = model(x, eps)
         loss = F.mse_loss(rec.float(), x.float()) + config.kl_weight * kl.float().mean()
-        _optimizer_step(acc, loss, vae.parameters(), opt, sched, config.grad_clip)
-        t0 = _end_step(acc, trainer, step, acc.gather(loss.detach()).mean().item(), config, work_dir, bar, on_step, t0)
+        optimizer_step(acc, loss, vae.parameters(), opt, sched, config.grad_clip)
+        t0 = end_step(acc, trainer, step, acc.gather(loss.detach()).mean().item(), config, work_dir, bar, on_step, t0)
     trainer['seconds'] += time.perf_counter() - t0
     acc.unwrap_model(model, keep_fp32_wrapper=False)
     vae.eval().requires_grad_(False)

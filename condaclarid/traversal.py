@@ -22,7 +22,7 @@ from .core import as_numpy, check_array, check_same_length
 # %% auto #0
 __all__ = ['check_trajectory', 'spline_interpolate', 'finite_differences', 'taylor_forecast', 'rolling_forecast', 'mean_shift',
            'KDEClassTransfer', 'polyline_points', 'graph_path', 'MatchedTimeTransfer', 'lerp', 'slerp',
-           'linear_extrapolate', 'pca_embedding']
+           'linear_extrapolate', 'between', 'roughness', 'pca_embedding']
 
 # %% ../nbs/22_traversal.ipynb #a1632609
 def check_trajectory(C, t=None, min_len: int = 2, name: str = 'C') -> tuple[np.ndarray, np.ndarray | None]:
@@ -297,6 +297,37 @@ def linear_extrapolate(history, n_steps: int):
     if history.ndim < 2 or len(history) < 2: raise ValueError(f"history must be (K >= 2, ...) frames, got shape {tuple(history.shape)}")
     if not isinstance(n_steps, (int, np.integer)) or n_steps < 1: raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
     return lerp(history[-2], history[-1], 1 + np.arange(1, n_steps + 1))
+
+# %% ../nbs/22_traversal.ipynb #bd378dd6
+def between(f,       # `lerp` or `slerp`
+            X,       # `(N, ...)` known frames, arrays or tensors
+            t,       # `(N,)` their strictly increasing times
+            t_new,   # `(M,)` times within [t[0], t[-1]]
+           ) -> np.ndarray:  # `(M, ...)` float32
+    """`f` (`lerp` or `slerp`) between the two frames of `X` `(N, ...)` that bracket each time of `t_new` `(M,)` (the
+    last known time before it and the first after), at weight w = (t - t_a) / (t_b - t_a). Returns `(M, ...)` float32."""
+    t = check_array(as_numpy(t), 't', ndim=1)
+    t_new = check_array(np.atleast_1d(as_numpy(t_new)), 't_new', ndim=1)
+    check_same_length(X=X, t=t)
+    if len(t) < 2 or (np.diff(t) <= 0).any(): raise ValueError(f"t must be >= 2 strictly increasing times, got {t.tolist()}")
+    if t_new.min() < t[0] or t_new.max() > t[-1]:
+        raise ValueError(f"t_new must lie within the known times [{t[0]:.6g}, {t[-1]:.6g}], got [{t_new.min():.6g}, {t_new.max():.6g}]")
+    b = np.clip(np.searchsorted(t, t_new), 1, len(t) - 1); a = b - 1
+    w = (t_new - t[a]) / (t[b] - t[a])
+    return np.concatenate([as_numpy(f(X[i], X[j], [wi])) for i, j, wi in zip(a, b, w)]).astype(np.float32)
+
+def roughness(X,             # `(N, ...)` a trajectory, arrays or tensors
+              frames=None,   # sorted indices into `X` of the frames to use (None: all); triples must be consecutive
+             ) -> float:
+    """Median norm of the second difference over the median step of the trajectory `X` `(N, ...)` (flattened per
+    row), on every run of three consecutive indices among `frames`: about 0 for a smooth path, 1 or more when the
+    frame-to-frame wobble is as large as the steps."""
+    X = as_numpy(X).reshape(len(X), -1)
+    frames = np.arange(len(X)) if frames is None else np.asarray(frames)
+    i = frames[1:-1][(np.diff(frames)[:-1] == 1) & (np.diff(frames)[1:] == 1)]        # middle frames of consecutive triples
+    if not len(i): raise ValueError(f"roughness needs three consecutive frames, got frames {frames.tolist()[:20]}")
+    step = np.linalg.norm(X[i + 1] - X[i], axis=1)
+    return float(np.median(np.linalg.norm(X[i + 1] - 2 * X[i] + X[i - 1], axis=1)) / np.median(step))
 
 # %% ../nbs/22_traversal.ipynb #81e529f2
 def pca_embedding(Z, n_components: int = 3, seed: int = 0) -> tuple[np.ndarray, PCA]:

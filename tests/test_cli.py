@@ -5,13 +5,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from condaclarid.reproduce import make_paper_notebook, discover, discover_tutorials, output_lock
+from condaclarid.paper import make_paper_notebook, discover, discover_tutorials
+from condaclarid.runner import output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, '-m', 'condaclarid.reproduce', *args], cwd=cwd,
+    return subprocess.run([sys.executable, '-m', 'condaclarid.cli', *args], cwd=cwd,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -77,7 +78,7 @@ def test_changed_notebook_reruns(paper):
 def test_rerun_drops_numbers_no_longer_recorded(tmp_path):
     nbs, out = tmp_path/'nbs', tmp_path/'out'
     nbs.mkdir()
-    rec = "from condaclarid.reproduce import record\n"
+    rec = "from condaclarid.paper import record\n"
     make_paper_notebook(nbs/'r.ipynb', 'r', rec + "record(out_dir, 'r', 'old', 1.0); record(out_dir, 'r', 'kept', 2.0)")
     assert run(nbs, out).returncode == 0 and '| old | 1 |' in (out/'REPORT.md').read_text()
     make_paper_notebook(nbs/'r.ipynb', 'r', rec + "record(out_dir, 'r', 'kept', 3.0)")
@@ -208,3 +209,14 @@ def test_project_tutorials_take_a_profile():
     "Every real tour has a `parameters` cell setting `profile`, so the runner can execute it at any profile."
     tours = discover_tutorials(ROOT/'nbs'/'tutorials')
     assert {'conda-tour', 'clarid-tour', 'cadistill-tour'} <= {t.id for t in tours}
+
+
+def test_one_command_with_every_subcommand():
+    "One `condaclarid` command (the console script is `condaclarid.cli:main`) with the papers' and the jobs' subcommands."
+    r = cli('--help')
+    assert r.returncode == 0, r.stderr
+    assert '{reproduce,docs,train,invert,sample,clarid}' in r.stdout, r.stdout
+    scripts = [l for l in (ROOT/'settings.ini').read_text().splitlines() if l.startswith('console_scripts')]
+    assert scripts == ['console_scripts = condaclarid=condaclarid.cli:main'], scripts
+    r = cli('invert', 'no-model', 'no-such.npz', 'z.npz')                 # a job's bad input: status 2, one line
+    assert r.returncode == 2 and r.stderr.strip() == 'condaclarid: error: no such file: no-such.npz', r.stderr

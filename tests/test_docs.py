@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from condaclarid.docs import check_site, plan_site
-from condaclarid.reproduce import README_FIGURES, discover_tutorials
+from condaclarid.paper import discover_tutorials
+from condaclarid.cli import README_FIGURES
 
 ROOT = Path(__file__).resolve().parents[1]
 TOURS = discover_tutorials(ROOT/'nbs'/'tutorials')
@@ -20,7 +21,7 @@ def site(tmp_path_factory):
     """The site at `ci`, built by the command line: the tours come from `figures/ci/tutorials/` (`make test` runs
     `paper-ci` first), else are run now. The command checks the site itself and exits 1 on any problem."""
     out = tmp_path_factory.mktemp('docs')/'_site'
-    r = subprocess.run([sys.executable, '-m', 'condaclarid.reproduce', 'docs', '--profile', 'ci', '--out', str(out),
+    r = subprocess.run([sys.executable, '-m', 'condaclarid.cli', 'docs', '--profile', 'ci', '--out', str(out),
                         '--quiet'], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0 and f"open {out/'index.html'}" in r.stdout, r.stdout + r.stderr[-3000:]
     return out, [p['page'] for p in plan_site(ROOT, ROOT/'figures'/'ci')]

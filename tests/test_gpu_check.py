@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from condaclarid.reproduce import discover, paper_dir
+from condaclarid.paper import discover, paper_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'benchmarks'))

@@ -97,7 +97,7 @@ def test_clarid_same_as_one_process(results):
 
 
 def test_command_line_two_processes(tmp_path):
-    "`accelerate launch ... -m condaclarid.scale invert` with two processes writes the latents one process computes."
+    "`accelerate launch ... -m condaclarid.cli invert` with two processes writes the latents one process computes."
     from condaclarid.core import seed_everything
     from condaclarid.inversion import ddim_invert
     from condaclarid.models import Denoiser, ModelConfig
@@ -108,7 +108,7 @@ def test_command_line_two_processes(tmp_path):
     den = Denoiser(ModelConfig(arch='dit', sample_size=8, condition='class', num_classes=3, dit_layers=1, dit_heads=2,
                                dit_head_dim=8, patch_size=2))
     den.save_pretrained(tmp_path/'model'); save_arrays(tmp_path/'x.npz', images=imgs, labels=c)
-    run(accelerate_launch('-m', 'condaclarid.scale', 'invert', tmp_path/'model', tmp_path/'x.npz', tmp_path/'z.npz',
+    run(accelerate_launch('-m', 'condaclarid.cli', 'invert', tmp_path/'model', tmp_path/'x.npz', tmp_path/'z.npz',
                           '--num-steps', 5, '--batch-size', 2))
     z, y = load_arrays(tmp_path/'z.npz', 'latents', 'labels')
     equal(y, c)

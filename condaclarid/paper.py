@@ -50,6 +50,7 @@ class Recorder:
         self.id, self.out_dir, self.numbers = declaration['id'], Path(out_dir), declaration.get('numbers', {})
         if not isinstance(self.numbers, dict):
             raise ValueError(f"{self.id}: 'numbers' must be a dict {{quantity: paper value}}, got {type(self.numbers).__name__}")
+        self.recorded = set()   # the declared numbers recorded so far (`findings.check_recorded` asks for all)
 
     def __repr__(self): return f"Recorder({self.id!r}, {str(self.out_dir)!r}, {len(self.numbers)} paper numbers)"
 
@@ -65,7 +66,9 @@ class Recorder:
         if paper is not None and (ref is not None or quantity in self.numbers):
             raise ValueError(f"{self.id}: {quantity!r} has a declared paper number; do not also pass paper={paper!r}")
         value = self.paper(ref) if ref is not None else self.numbers.get(quantity, paper)
-        return record(self.out_dir, self.id, quantity, ours, value, note)
+        row = record(self.out_dir, self.id, quantity, ours, value, note)
+        self.recorded.add(ref if ref is not None else quantity)
+        return row
 
     def gate(self, g: Gate) -> dict:
         "Record the measured precondition `g` (a `condaclarid.gates.Gate`) in `<id>.gates.json`; the same gate again replaces it."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_docs.ipynb #8f7a7318
 from __future__ import annotations
-import ast, html as htmllib, importlib, inspect, io, os, posixpath, re, shutil, sys, tempfile, warnings
+import ast, html as htmllib, importlib, inspect, io, posixpath, re, shutil, sys, tempfile, warnings
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,7 +34,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #11798a17
+# %% ../nbs/51_docs.ipynb #7cf454d1
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -54,7 +54,7 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #109cbe9b
+# %% ../nbs/51_docs.ipynb #22df577a
 def _anno(a) -> str:
     if a is inspect.Parameter.empty: return ''
     return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
@@ -81,7 +81,7 @@ def param_table(obj) -> str:
         rows.append(f"| {name} | {f'`{_cell(anno)}`' if anno else ''} | {default} | {_cell(v.get('docment') or '')} |")
     return '\n'.join(['{.docments}', '| parameter | type | default | |', '|---|---|---|---|'] + rows)
 
-# %% ../nbs/51_docs.ipynb #886f2863
+# %% ../nbs/51_docs.ipynb #fe571600
 class _Text(str):
     "An annotation kept as text (`from __future__ import annotations`), shown without quotes."
     def __repr__(self): return str(self)
@@ -125,7 +125,7 @@ def api_entry(module, name: str) -> str:
     value = repr(obj)
     return entry('data', name, '').replace('\n\n', f'\n:value: {value}\n\n', 1) if len(value) <= 80 else entry('data', name, '')
 
-# %% ../nbs/51_docs.ipynb #3eafad30
+# %% ../nbs/51_docs.ipynb #fa936333
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -158,7 +158,7 @@ def api_notebook(nb, module: str):
     nb.cells = cells
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #97709b29
+# %% ../nbs/51_docs.ipynb #85a5c98c
 _FONT = re.compile(r'\\(mathcal|mathbb|mathbf|mathrm|mathsf|mathfrak|mathit)\s*([A-Za-z0-9])')
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -255,7 +255,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #9d6bda6a
+# %% ../nbs/51_docs.ipynb #38fcdeef
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -295,7 +295,7 @@ def setup(app):
     app.add_html_math_renderer('mathml', (_visit_math, None), (lambda self, node: _visit_math(self, node, True), None))
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #e092f991
+# %% ../nbs/51_docs.ipynb #4847080a
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 

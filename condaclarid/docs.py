@@ -34,7 +34,7 @@ def for_reading(nb):
     nb.cells = [c for c in nb.cells if c.cell_type != 'code' or c.source.strip() or c.get('outputs')]
     return nb
 
-# %% ../nbs/51_docs.ipynb #7cf454d1
+# %% ../nbs/51_docs.ipynb #3428fd3b
 _BAR = re.compile(r'\d+%\||\d(?:it/s|s/it)\]|^\s*$')
 
 def drop_progress(nb):
@@ -54,7 +54,7 @@ def drop_progress(nb):
         c.outputs = kept
     return nb
 
-# %% ../nbs/51_docs.ipynb #22df577a
+# %% ../nbs/51_docs.ipynb #70b03678
 def _anno(a) -> str:
     if a is inspect.Parameter.empty: return ''
     return a if isinstance(a, str) else getattr(a, '__name__', None) or repr(a)
@@ -81,7 +81,7 @@ def param_table(obj) -> str:
         rows.append(f"| {name} | {f'`{_cell(anno)}`' if anno else ''} | {default} | {_cell(v.get('docment') or '')} |")
     return '\n'.join(['{.docments}', '| parameter | type | default | |', '|---|---|---|---|'] + rows)
 
-# %% ../nbs/51_docs.ipynb #fe571600
+# %% ../nbs/51_docs.ipynb #d2ff612c
 class _Text(str):
     "An annotation kept as text (`from __future__ import annotations`), shown without quotes."
     def __repr__(self): return str(self)
@@ -125,7 +125,7 @@ def api_entry(module, name: str) -> str:
     value = repr(obj)
     return entry('data', name, '').replace('\n\n', f'\n:value: {value}\n\n', 1) if len(value) <= 80 else entry('data', name, '')
 
-# %% ../nbs/51_docs.ipynb #fa936333
+# %% ../nbs/51_docs.ipynb #81ca7832
 def _defined(source: str) -> list[str]:
     "The names a cell's `source` defines at top level (functions, classes, assignments), in order."
     try: body = ast.parse(source).body
@@ -137,9 +137,12 @@ def _defined(source: str) -> list[str]:
         elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name): names.append(n.target.id)
     return names
 
+_MAIN = re.compile(r"^if __name__ == ['\"]__main__['\"]:.*$", re.M)
+
 def api_notebook(nb, module: str):
     """Module notebook `nb` (exporting to `module`, such as `'condaclarid.core'`) as its API page: each exported
-    cell hidden (`remove-cell`: executed, for what it defines, but not shown) and followed by the entries
+    cell hidden (`remove-cell`: executed, for what it defines, but not shown; a one-line `if __name__ ==
+    '__main__'` guard dropped) and followed by the entries
     (`api_entry`) of the public names it defines, cells flagged `notest` or `slow` tagged `skip-execution`, then
     read as `for_reading` does."""
     mod = importlib.import_module(module)
@@ -151,6 +154,7 @@ def api_notebook(nb, module: str):
         flags = [d.split()[0] for d in _directives(c.source) if d]
         if {'export', 'exports', 'exporti'} & set(flags):
             c.metadata.setdefault('tags', []).append('remove-cell')     # runs (its definitions), not shown
+            c.source = _MAIN.sub('', c.source)          # a script's guard: in a kernel `__name__` is '__main__'
             names = [n for n in _defined(c.source) if n in public]
             if names: cells.append(nbformat.v4.new_markdown_cell('\n\n'.join(api_entry(mod, n) for n in names), id=f"{c.get('id', 'x')}-api"))
         elif {'notest', 'slow'} & set(flags):
@@ -158,7 +162,7 @@ def api_notebook(nb, module: str):
     nb.cells = cells
     return for_reading(nb)
 
-# %% ../nbs/51_docs.ipynb #85a5c98c
+# %% ../nbs/51_docs.ipynb #8c1a19d0
 _FONT = re.compile(r'\\(mathcal|mathbb|mathbf|mathrm|mathsf|mathfrak|mathit)\s*([A-Za-z0-9])')
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
@@ -255,7 +259,7 @@ def plan_site(root: Path, reports: Path) -> list[dict]:
                          section='report', aliases=[]))
     return plan
 
-# %% ../nbs/51_docs.ipynb #38fcdeef
+# %% ../nbs/51_docs.ipynb #3ce9cf3c
 _CI_CSS = """
 .bd-article .cell_output img, .bd-article p > img { outline: 3px dashed #c60; outline-offset: 2px; }
 .bd-article .cell_output:has(img)::before, .bd-article p:has(> img)::before {
@@ -295,7 +299,7 @@ def setup(app):
     app.add_html_math_renderer('mathml', (_visit_math, None), (lambda self, node: _visit_math(self, node, True), None))
     return dict(parallel_read_safe=True, parallel_write_safe=True)
 
-# %% ../nbs/51_docs.ipynb #4847080a
+# %% ../nbs/51_docs.ipynb #a518e8ad
 def _toctree(entries, hidden=False) -> str:
     return '```{toctree}\n:maxdepth: 1\n' + ':hidden:\n' * hidden + '\n' + '\n'.join(entries) + '\n```\n'
 

@@ -4,7 +4,7 @@ For each named setting (changes to the profile's `EmbedConfig`, or to `EmbedConf
 the `CondaConfig`'s label, see `conda.video_labels`), fit the video's
 embedding through the artifact cache (`conda.conda_embedding`, so the chosen setting's fit is the one the paper
 notebooks then load) and print one row: fit seconds, the gate values (relative loss improvement over the last 10 %
-of steps; held-out linear R² of the shedding phase after the start-up), the 5-NN R² of the phase, and the spline /
+of steps; held-out linear R² of the shedding phase after the start-up), the 5-NN R² of the phase, the linear R² of time, and the spline /
 lerp distance ratio of the interpolation notebook (below 1: a spline through the training frames' C lands nearer the
 held-out frames' C than a straight line does). Needs the profile's latents (built on first use). With `--features
 images`, CEBRA is fitted on the video's images instead (as many features as Z at 32 px; no diffusion model needed,
@@ -19,6 +19,7 @@ import argparse, dataclasses, json, time
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.neighbors import KNeighborsRegressor
 
@@ -32,8 +33,12 @@ from condaclarid.traversal import spline_interpolate
 
 # name -> changes to the profile's EmbedConfig ({'paper': True, ...}: changes to EmbedConfig.paper())
 SETTINGS = {
-    'profile': {},                                                   # the profile's own setting (cpu: phase labels)
-    'time-labels': dict(embed_label='time'),                         # the cpu setting, labelled by time as the authors
+    'profile': {},                                                   # the profile's own setting (cpu: time + phase, d 8)
+    'seed1': dict(seed=1),
+    'time+phase-d10': dict(output_dimension=10),                     # the most dimensions splprep takes
+    'time+phase-d16': dict(output_dimension=16),                     # passes the gate; splines in C cannot use it
+    'phase-labels': dict(embed_label='phase'),                       # the phase alone: C forgets time
+    'time-labels': dict(embed_label='time'),                         # labelled by time as the authors
     'mse-500': dict(embed_label='time', model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
                     max_iterations=500),                             # the cpu setting before the gates
     'mse-2000': dict(embed_label='time', model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,
@@ -76,6 +81,7 @@ def measure(cfg, name: str, changes: dict, features: str = 'latents') -> dict:
             'loss improvement, last 10 %': loss_improvement(emb.loss_),
             'phase R² (linear, held out)': phase_r2(C, phase, tr, te),
             'phase R² (5-NN, held out)': r2_score(y[te], KNeighborsRegressor(5).fit(C[tr], y[tr]).predict(C[te])),
+            'time R² (linear, held out)': r2_score(v.time[te], LinearRegression().fit(C[tr], v.time[tr]).predict(C[te])),
             'spline / lerp distance in C': dist(spline) / dist(line)}
 
 

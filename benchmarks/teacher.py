@@ -1,6 +1,9 @@
 """The teacher and judge stages of a profile and their gates: CPU minutes of each stage (trained here, or read from
 the cache's build record), then `judge-real`, `teacher-samples` (with and without guidance) and `teacher-regenerates`
 (CFG regenerations from t_e of `--n-regen` CLARep images, decoded as `clarid` decodes them, without the Jacobian).
+For a latent teacher it also prints the autoencoder's ceiling: the judge's accuracy on the real control test images
+passed through the VAE (encode, decode). No sample decoded by that VAE can be judged much better than this, so
+`teacher-samples` cannot pass while the ceiling is below about 0.6 of the judge's accuracy on real images.
 
     OMP_NUM_THREADS=1 python benchmarks/teacher.py --profile cpu --threads 1
 """
@@ -67,6 +70,10 @@ def main():
     for what, c, w in rows: print(f'{what:40s} {c:8.2f} {w:9.2f}')
     for name, folder in (('VAE', vae.parent if vae else None), ('denoiser', Path(den.config.vae).parent if vae else None)):
         if folder is not None and build_minutes(folder) is not None: print(f'cache build record, {name}: {build_minutes(folder):.2f} wall min')
+    if vae is not None:
+        with torch.no_grad():
+            through = torch.cat([den.decode(den.encode(b.to(den.device))).clamp(-1, 1).cpu() for b in test.images.split(256)])
+        print(f'autoencoder ceiling: judge accuracy on real control test images through the VAE {accuracy(cj, through, test.labels):.3f}')
     print(f'judge accuracy: real control test {accuracy(cj, test.images, test.labels):.3f}, samples (guidance '
           f'{cfg.clarid.guidance}) {accuracy(cj, x, y):.3f}, samples (no guidance) {accuracy(cj, x1, y):.3f}, '
           f'originals {accuracy(cj, train.images[idx], train.labels[idx]):.3f}, CFG regenerations {accuracy(cj, regen, train.labels[idx]):.3f}')

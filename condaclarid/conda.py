@@ -41,7 +41,7 @@ class CondaConfig:
     """Every size of ConDA's fluid experiments: data, diffusion model, inversion, embedding, and how many frames the
     figures render. The defaults are the `cpu` profile (small but meaningful on a 2-core CPU: the paper's window
     0 <= t <= 1.5 from rest at 32x32, 600 video frames in blocks of 30, the paper's 48 Reynolds numbers at 12 frames
-    each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA with a normalised encoder and cosine InfoNCE for 1000 steps);
+    each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA with a normalised encoder and cosine InfoNCE for 1000 steps, labelled by time and shedding phase);
     the other profiles (`condaclarid.profiles`) are differences from them."""
     video: FluidConfig = field(default_factory=lambda: FluidConfig(  # the shedding video (paper: Re 120, 3000 frames)
         reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3, image_size=32, vorticity=False))
@@ -56,7 +56,7 @@ class CondaConfig:
     fixed_point_iters: int = 0       # fixed-point refinements per inversion step (0: plain DDIM, as the paper)
     embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(  # CEBRA Z → C: see conda-embedding for the choice
         model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000))
-    embed_label: str = 'phase'       # CEBRA's label on the video: 'phase' (cos φ, sin φ of the lift) or 'time' (see `video_labels`)
+    embed_label: str = 'time+phase'  # CEBRA's label on the video: 'time+phase', 'phase' or 'time' (see `video_labels`)
     seed: int = 0                    # seeds the experiments' own random choices (directions, subsets)
     render_interpolation: int = 8    # held-out frames rendered per method (conda-interpolation)
     render_locality: int = 8         # held-out frames rendered at every δ (conda-locality)
@@ -105,22 +105,25 @@ def conda_latents(cfg: CondaConfig, which: str = 'video', device=None, quiet: bo
     return torch.load(cached_artifact('latents', key, build)/'latents.pt')
 
 # %% ../nbs/23_conda.ipynb #1fd0584a
-EMBED_LABELS = ('phase', 'time')
+EMBED_LABELS = ('time+phase', 'phase', 'time')
 
 def video_labels(cfg: CondaConfig, frames) -> np.ndarray | None:
     """CEBRA's labels for the video's `frames` (float32), by `cfg.embed_label`: `'phase'` gives `(n, 2)`, the
     `(cos φ, sin φ)` of the shedding phase measured on the lift (`fluid.shedding_phase`); `'time'` gives `(n,)`, the
-    normalised time (the authors' label). None when `cfg.embed.conditional == 'time'`: time-contrastive CEBRA (the authors' setting) takes no labels."""
+    normalised time (the authors' label); `'time+phase'` gives `(n, 3)`, `(t, cos φ, sin φ)`. None when
+    `cfg.embed.conditional == 'time'`: time-contrastive CEBRA (the authors' setting) takes no labels."""
     if cfg.embed_label not in EMBED_LABELS: raise ValueError(f"embed_label must be one of {EMBED_LABELS}, got {cfg.embed_label!r}")
     if cfg.embed.conditional == 'time': return None
     v, frames = conda_data(cfg)['video'], np.asarray(frames)
     if cfg.embed_label == 'time': return v.time[frames].astype(np.float32)
     phi = shedding_phase(v.lift[0], v.force_time, v.t)[frames]
-    return np.stack([np.cos(phi), np.sin(phi)], 1).astype(np.float32)
+    phase = np.stack([np.cos(phi), np.sin(phi)], 1)
+    if cfg.embed_label == 'phase': return phase.astype(np.float32)
+    return np.concatenate([v.time[frames][:, None], phase], 1).astype(np.float32)
 
 def conda_embedding(cfg: CondaConfig, output_dimension: int | None = None, device=None, quiet: bool | None = None):
     """The CEBRA embedder of `cfg` (optionally with another `output_dimension`), fitted on the video's training
-    latents in temporal order, supervised by `video_labels` (the shedding phase at the cpu profile); cached. Returns
+    latents in temporal order, supervised by `video_labels` (time and shedding phase at the cpu profile); cached. Returns
     `(embedder, C)` with `C` `(N, d)` for every video frame. Held-out frames are only transformed, never fitted (their
     labels are never used); and the training frames are transformed as their own sequence, so that a CEBRA model with
     a receptive field of several frames (`offset10-...`) does not let held-out frames into the embedding of their

@@ -33,10 +33,10 @@ from condaclarid.traversal import spline_interpolate
 
 # name -> changes to the profile's EmbedConfig ({'paper': True, ...}: changes to EmbedConfig.paper())
 SETTINGS = {
-    'profile': {},                                                   # the profile's own setting (cpu: time + phase, d 8)
+    'profile': {},                                                   # the profile's own setting (cpu: time + phase, d 16)
     'seed1': dict(seed=1),
-    'time+phase-d10': dict(output_dimension=10),                     # the most dimensions splprep takes
-    'time+phase-d16': dict(output_dimension=16),                     # passes the gate; splines in C cannot use it
+    'time+phase-d8': dict(output_dimension=8),                       # the authors' dimension
+    'time+phase-d10': dict(output_dimension=10),                     # the most dimensions FITPACK's splprep takes
     'phase-labels': dict(embed_label='phase'),                       # the phase alone: C forgets time
     'time-labels': dict(embed_label='time'),                         # labelled by time as the authors
     'mse-500': dict(embed_label='time', model_architecture='offset1-model-mse', distance='euclidean', temperature=1.12,

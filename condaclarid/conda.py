@@ -41,7 +41,7 @@ class CondaConfig:
     """Every size of ConDA's fluid experiments: data, diffusion model, inversion, embedding, and how many frames the
     figures render. The defaults are the `cpu` profile (small but meaningful on a 2-core CPU: the paper's window
     0 <= t <= 1.5 from rest at 32x32, 600 video frames in blocks of 30, the paper's 48 Reynolds numbers at 12 frames
-    each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA with a normalised encoder and cosine InfoNCE for 1000 steps, labelled by time and shedding phase);
+    each, a 1.4M-parameter DiT, 50-step DDIM, CEBRA into 16 dimensions with a normalised encoder and cosine InfoNCE for 1000 steps, labelled by time and shedding phase);
     the other profiles (`condaclarid.profiles`) are differences from them."""
     video: FluidConfig = field(default_factory=lambda: FluidConfig(  # the shedding video (paper: Re 120, 3000 frames)
         reynolds=(120.,), resolution=20, warmup=0., n_frames=600, frame_interval=2.5e-3, image_size=32, vorticity=False))
@@ -55,7 +55,8 @@ class CondaConfig:
     inversion_steps: int = 50        # DDIM steps for inversion and rendering (paper: 1000)
     fixed_point_iters: int = 0       # fixed-point refinements per inversion step (0: plain DDIM, as the paper)
     embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(  # CEBRA Z → C: see conda-embedding for the choice
-        model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000))
+        model_architecture='offset1-model', distance='cosine', temperature=0.1, max_iterations=1000,
+        output_dimension=16))
     embed_label: str = 'time+phase'  # CEBRA's label on the video: 'time+phase', 'phase' or 'time' (see `video_labels`)
     seed: int = 0                    # seeds the experiments' own random choices (directions, subsets)
     render_interpolation: int = 8    # held-out frames rendered per method (conda-interpolation)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import torch
-from scipy.interpolate import splev, splprep
+from scipy.interpolate import make_interp_spline
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial.distance import cdist
@@ -40,15 +40,14 @@ def check_trajectory(C, t=None, min_len: int = 2, name: str = 'C') -> tuple[np.n
 # %% ../nbs/22_traversal.ipynb #fcca19c5
 def spline_interpolate(C, t, t_new, k: int = 3) -> np.ndarray:
     """Points `(M, d)` at times `t_new` `(M,)` on the interpolating B-spline of degree `k` through frames `C`
-    `(N, d)` (d <= 10) at strictly increasing times `t` `(N,)`; `t_new` must lie within [t[0], t[-1]]."""
+    `(N, d)` at strictly increasing times `t` `(N,)` (not-a-knot ends, as `splprep(s=0)`); `t_new` must lie within
+    [t[0], t[-1]]."""
     C, t = check_trajectory(C, t, min_len=k + 1)
-    if C.shape[1] > 10: raise ValueError(f"scipy's splprep fits curves of at most 10 dimensions, got d={C.shape[1]}")
     t_new = check_array(np.atleast_1d(as_numpy(t_new)), 't_new', ndim=1)
     if t_new.min() < t[0] or t_new.max() > t[-1]:
         raise ValueError(f"t_new must lie within the known times [{t[0]:.6g}, {t[-1]:.6g}], got "
                          f"[{t_new.min():.6g}, {t_new.max():.6g}]; use taylor_forecast to extrapolate")
-    tck, _ = splprep(C.T, u=t, s=0, k=k)
-    return np.stack(splev(t_new, tck), axis=1)
+    return make_interp_spline(t, C, k=k)(t_new)
 
 # %% ../nbs/22_traversal.ipynb #1cbdc0eb
 def finite_differences(C, t=None, dt: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

@@ -63,7 +63,7 @@ def measure(cfg, name: str, changes: dict, features: str = 'latents') -> dict:
     if features == 'latents': emb, C = conda_embedding(cfg, quiet=True)
     else:
         X = fluid_images(v)[0].flatten(1).numpy()
-        labels = video_labels(cfg, train)
+        labels = video_labels(cfg, v, train)
         emb = ContrastiveEmbedder(embed).fit(X[train], labels, quiet=True)
         C = emb.transform(X)
     wall = time.perf_counter() - t0

@@ -108,19 +108,19 @@ def conda_latents(cfg: CondaConfig, which: str = 'video', device=None, quiet: bo
 # %% ../nbs/23_conda.ipynb #1fd0584a
 EMBED_LABELS = ('time+phase', 'phase', 'time')
 
-def video_labels(cfg: CondaConfig, frames) -> np.ndarray | None:
-    """CEBRA's labels for the video's `frames` (float32), by `cfg.embed_label`: `'phase'` gives `(n, 2)`, the
-    `(cos φ, sin φ)` of the shedding phase measured on the lift (`fluid.shedding_phase`); `'time'` gives `(n,)`, the
+def video_labels(cfg: CondaConfig, video: FluidData, frames) -> np.ndarray | None:
+    """CEBRA's labels for the `frames` of `video` (`conda_data(cfg)['video']`), float32, by `cfg.embed_label`:
+    `'phase'` gives `(n, 2)`, the `(cos φ, sin φ)` of the shedding phase measured on the lift (`fluid.shedding_phase`); `'time'` gives `(n,)`, the
     normalised time (the authors' label); `'time+phase'` gives `(n, 3)`, `(t, cos φ, sin φ)`. None when
     `cfg.embed.conditional == 'time'`: time-contrastive CEBRA (the authors' setting) takes no labels."""
     if cfg.embed_label not in EMBED_LABELS: raise ValueError(f"embed_label must be one of {EMBED_LABELS}, got {cfg.embed_label!r}")
     if cfg.embed.conditional == 'time': return None
-    v, frames = conda_data(cfg)['video'], np.asarray(frames)
-    if cfg.embed_label == 'time': return v.time[frames].astype(np.float32)
-    phi = shedding_phase(v.lift[0], v.force_time, v.t)[frames]
+    frames = np.asarray(frames)
+    if cfg.embed_label == 'time': return video.time[frames].astype(np.float32)
+    phi = shedding_phase(video.lift[0], video.force_time, video.t)[frames]
     phase = np.stack([np.cos(phi), np.sin(phi)], 1)
     if cfg.embed_label == 'phase': return phase.astype(np.float32)
-    return np.concatenate([v.time[frames][:, None], phase], 1).astype(np.float32)
+    return np.concatenate([video.time[frames][:, None], phase], 1).astype(np.float32)
 
 def conda_embedding(cfg: CondaConfig, output_dimension: int | None = None, device=None, quiet: bool | None = None):
     """The CEBRA embedder of `cfg` (optionally with another `output_dimension`), fitted on the video's training
@@ -132,7 +132,7 @@ def conda_embedding(cfg: CondaConfig, output_dimension: int | None = None, devic
     d = conda_data(cfg, quiet)
     Z = conda_latents(cfg, 'video', device, quiet)
     ecfg = cfg.embed if output_dimension is None else dataclasses.replace(cfg.embed, output_dimension=output_dimension)
-    emb = cached_embedder(Z[d['train']], video_labels(cfg, d['train']), ecfg, quiet=quiet)
+    emb = cached_embedder(Z[d['train']], video_labels(cfg, d['video'], d['train']), ecfg, quiet=quiet)
     C = emb.transform(Z)                                   # held-out frames in the context of the whole video
     C[d['train']] = emb.transform(Z[d['train']])           # training frames from training frames only
     return emb, C

@@ -16,14 +16,16 @@ from .gates import Gate, at_least, within
 from .animals import AnimalsConfig, AnimalsSplit, animals_dataset, background_variant, VARIANTS, CLASSES, FAMILIES
 from .models import ModelConfig, Denoiser
 from .train import TrainConfig, VaeConfig, train_model, train_vae, backbone_preset
+from .pretrained import PRETRAINED_DIR, folder_sha256, load_shipped, recipe_differences, ship_denoiser, shipped_recipe
 from .inversion import ddim_sample
 from .clarid import ClaridConfig, ClaridResult, clarid, canonical_features
 from .distill import DistillConfig, PreActResNet, TeacherSignal, train_student, teacher_subset, student_preset
 from .robustness import accuracy, correct_predictions
 
 # %% auto #0
-__all__ = ['STUDENTS', 'ABLATIONS', 'JUDGE_TARGETS', 'TEACHER_SOURCES', 'CURVE_POINTS', 'CURVE_IMAGES', 'teacher_preset',
-           'CanonicalConfig', 'canonical_data', 'teacher_vae', 'control_data', 'animals_teacher', 'judge',
+__all__ = ['CPU_TEACHER_STEPS', 'STUDENTS', 'ABLATIONS', 'SHIPPED_TEACHERS', 'RETRAIN_TEACHER', 'JUDGE_TARGETS',
+           'TEACHER_SOURCES', 'CURVE_POINTS', 'CURVE_IMAGES', 'teacher_preset', 'CanonicalConfig', 'shipped_teacher',
+           'ship_teacher', 'canonical_data', 'teacher_vae', 'control_data', 'animals_teacher', 'judge',
            'judge_real_gate', 'judge_real', 'teacher_samples_gate', 'teacher_regenerates_gate', 'judged_better',
            'background_weight', 'background_share', 'teacher_samples', 'clarep_index', 'clarep_stage', 'clarep_images',
            'per_class', 'balanced_subset', 'teacher_signal', 'student', 'student_models', 'ablation_runs',
@@ -32,13 +34,18 @@ __all__ = ['STUDENTS', 'ABLATIONS', 'JUDGE_TARGETS', 'TEACHER_SOURCES', 'CURVE_P
 # %% ../nbs/33_canonical.ipynb #cab55245
 def teacher_preset(profile: str = 'cpu', image_size: int = 32, vae: VaeConfig | None = None):
     """The backbone preset of the teacher: a class-conditional DiT over the animal classes (`CLASSES`), on
-    `image_size` pixels (`vae` None) or on the latents of `vae`."""
+    `image_size` pixels (`vae` None) or on the latents of `vae`. A latent teacher at `cpu` trains `CPU_TEACHER_STEPS`
+    steps (see "Choosing the teacher"): more than the profile's budget, so it is shipped (`SHIPPED_TEACHERS`)."""
     if vae is None: return backbone_preset(profile, image_size, 3, 'class', num_classes=len(CLASSES))
-    return backbone_preset(profile, image_size // vae.downsampling, vae.latent_channels, 'class', num_classes=len(CLASSES))
+    pre = backbone_preset(profile, image_size // vae.downsampling, vae.latent_channels, 'class', num_classes=len(CLASSES))
+    if profile != 'cpu': return pre
+    return dataclasses.replace(pre, train=dataclasses.replace(pre.train, steps=CPU_TEACHER_STEPS))
+
+CPU_TEACHER_STEPS = 16_000   # the cpu latent teacher's training steps (79 CPU-minutes on one thread)
 
 def _teacher_vae() -> VaeConfig:
-    "The cpu profile's autoencoder: (32, 64, 64) channels, 4x8x8 latents, 1500 steps of batch 64 (`VaeConfig()`)."
-    return VaeConfig()
+    "The cpu profile's autoencoder: (32, 64) channels, 4x16x16 latents, 1500 steps of batch 64."
+    return VaeConfig(block_out_channels=(32, 64))
 
 STUDENTS = {'vanilla': ('vanilla', 'canonical'), 'FitNet': ('fitnet', 'canonical'), 'AT': ('at', 'canonical'),
             'RKD': ('rkd', 'canonical'), 'CaDistill': ('cadistill', 'canonical'),
@@ -73,6 +80,8 @@ class CanonicalConfig:
     n_grid: tuple = (5, 10, 20)      # candidate directions swept (paper's Figure 23)
     fixed_k: tuple = (1, 3)          # fixed-k ablations of the adaptive elbow rule
     seed: int = 0                    # seeds the experiments' own random choices (subsets, noise)
+    pretrained: bool = True          # load the teacher shipped with the package when it was trained with exactly this
+                                     # config's recipe (`SHIPPED_TEACHERS`); False: train (or load from the cache) always
 
     def __post_init__(self):
         if self.model is None or self.train is None:
@@ -104,14 +113,51 @@ class CanonicalConfig:
         if not self.judge_seeds or self.n_samples < 1:
             raise ValueError(f"CanonicalConfig: judge_seeds must be non-empty and n_samples >= 1, got {self.judge_seeds}, {self.n_samples}")
 
+# %% ../nbs/33_canonical.ipynb #5c5aaad7
+SHIPPED_TEACHERS = {'animals-teacher-cpu': None}   # folder in PRETRAINED_DIR: its SHA-256 (`folder_sha256`)
+RETRAIN_TEACHER = '`condaclarid teacher --profile cpu`'   # the command that remakes it
+
+def _teacher_recipe(cfg: CanonicalConfig) -> dict:
+    "What trains the teacher: its data, autoencoder (if any), model and training configuration."
+    key = {'data': config_dict(cfg.data), 'model': config_dict(cfg.model), 'train': config_dict(cfg.train)}
+    return key if cfg.vae is None else {**key, 'vae': config_dict(cfg.vae)}
+
+def shipped_teacher(cfg: CanonicalConfig, root: str | Path | None = None) -> Path | None:
+    """The folder in `root` (default `PRETRAINED_DIR`) of the shipped teacher trained with `cfg`'s recipe, or None
+    (also when `cfg.pretrained` is False). Raises if that folder's SHA-256 is not the one in `SHIPPED_TEACHERS`."""
+    if not cfg.pretrained: return None
+    root = Path(root) if root is not None else PRETRAINED_DIR
+    for name, sha in SHIPPED_TEACHERS.items():
+        folder = root/name
+        if sha is None or not (folder/'recipe.json').exists(): continue
+        if not recipe_differences(shipped_recipe(folder), _teacher_recipe(cfg)):
+            if folder_sha256(folder) != sha:
+                raise ValueError(f"the shipped teacher {folder} does not have the SHA-256 {sha} named in SHIPPED_TEACHERS: "
+                                 f"restore it (git checkout -- {folder}) or remake it with {RETRAIN_TEACHER}")
+            return folder
+    return None
+
+def _teacher_key(cfg: CanonicalConfig) -> dict:
+    "What identifies the teacher in later stages' keys: its recipe, and the SHA-256 of the shipped weights if they are used."
+    shipped = shipped_teacher(cfg)
+    return _teacher_recipe(cfg) if shipped is None else {**_teacher_recipe(cfg), 'shipped': SHIPPED_TEACHERS[shipped.name]}
+
+def ship_teacher(cfg: CanonicalConfig, folder: str | Path, device=None, quiet: bool | None = None) -> str:
+    """Train `cfg`'s teacher (or load it from the cache; never the shipped one) and ship it to `folder` in float16
+    with its recipe; returns the SHA-256 to name in `SHIPPED_TEACHERS`."""
+    den = animals_teacher(dataclasses.replace(cfg, pretrained=False), device=device, quiet=quiet)
+    return ship_denoiser(den.cpu(), folder, _teacher_recipe(cfg))
+
 # %% ../nbs/33_canonical.ipynb #8a1efd13
 def canonical_data(cfg: CanonicalConfig, quiet: bool | None = None) -> dict:
     "`{'train': AnimalsSplit, 'test': AnimalsSplit}`: the animals data of `cfg` (cached)."
     return animals_dataset(cfg.data, quiet=quiet)
 
 def teacher_vae(cfg: CanonicalConfig, device=None, quiet: bool | None = None) -> Path | None:
-    "The folder of the teacher's `AutoencoderKL` (`cfg.vae`), trained once (then cached) on the training split; None for a pixel teacher."
+    """The folder of the teacher's `AutoencoderKL` (`cfg.vae`): the shipped teacher's (`shipped_teacher`), or trained
+    once (then cached) on the training split; None for a pixel teacher."""
     if cfg.vae is None: return None
+    if (shipped := shipped_teacher(cfg)) is not None: return shipped/'model'/'vae'
     return train_vae(canonical_data(cfg, quiet)['train'].images, cfg.vae, device=device, quiet=quiet)
 
 def control_data(cfg: CanonicalConfig, quiet: bool | None = None) -> dict:
@@ -121,7 +167,10 @@ def control_data(cfg: CanonicalConfig, quiet: bool | None = None) -> dict:
 def animals_teacher(cfg: CanonicalConfig, device=None, quiet: bool | None = None) -> Denoiser:
     """The class-conditional diffusion teacher of `cfg`, trained once (then cached) on the training split (on the
     latents of `teacher_vae` unless `cfg.vae` is None) with label dropout to a null class, so classifier-free guidance
-    works. Test images are never seen."""
+    works. Test images are never seen. The shipped teacher of the same recipe, if there is one (`shipped_teacher`),
+    is loaded instead of training."""
+    if (shipped := shipped_teacher(cfg)) is not None:
+        return load_shipped(shipped, SHIPPED_TEACHERS[shipped.name], _teacher_recipe(cfg), RETRAIN_TEACHER, device=device)
     train = canonical_data(cfg, quiet)['train']
     vae = teacher_vae(cfg, device, quiet)
     model = cfg.model if vae is None else dataclasses.replace(cfg.model, vae=str(vae))
@@ -244,11 +293,6 @@ def teacher_samples(cfg: CanonicalConfig, guidance: float | None = None, device=
 def clarep_index(cfg: CanonicalConfig, quiet: bool | None = None) -> torch.Tensor:
     "Sorted indices `(M,)` into the training split of the images that get CLAReps: `clarep_fraction` of each class."
     return teacher_subset(canonical_data(cfg, quiet)['train'].labels, cfg.clarep_fraction, cfg.seed)
-
-def _teacher_key(cfg: CanonicalConfig) -> dict:
-    "What identifies the teacher: its data, autoencoder (if any), model and training configuration."
-    key = {'data': config_dict(cfg.data), 'model': config_dict(cfg.model), 'train': config_dict(cfg.train)}
-    return key if cfg.vae is None else {**key, 'vae': config_dict(cfg.vae)}
 
 def clarep_stage(cfg: CanonicalConfig, index=None, clarid_config: ClaridConfig | None = None, device=None,
                  quiet: bool | None = None) -> dict:

@@ -215,7 +215,7 @@ def test_one_command_with_every_subcommand():
     "One `condaclarid` command (the console script is `condaclarid.cli:main`) with the papers' and the jobs' subcommands."
     r = cli('--help')
     assert r.returncode == 0, r.stderr
-    assert '{reproduce,docs,train,invert,sample,clarid}' in r.stdout, r.stdout
+    assert '{reproduce,docs,teacher,train,invert,sample,clarid}' in r.stdout, r.stdout
     scripts = [l for l in (ROOT/'settings.ini').read_text().splitlines() if l.startswith('console_scripts')]
     assert scripts == ['console_scripts = condaclarid=condaclarid.cli:main'], scripts
     r = cli('invert', 'no-model', 'no-such.npz', 'z.npz')                 # a job's bad input: status 2, one line

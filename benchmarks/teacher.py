@@ -5,10 +5,13 @@ For a latent teacher it also prints the autoencoder's ceiling: the judge's accur
 passed through the VAE (encode, decode). No sample decoded by that VAE can be judged much better than this, so
 `teacher-samples` cannot pass while the ceiling is below about 0.6 of the judge's accuracy on real images.
 
+The `cpu` profile ships its teacher (`canonical.SHIPPED_TEACHERS`): this loads it, and measures the gates on the
+shipped float16 weights; `--train` trains the profile's teacher instead (or loads it from the cache).
+
     OMP_NUM_THREADS=1 python benchmarks/teacher.py --profile cpu --threads 1
 """
 from __future__ import annotations
-import argparse, json, time
+import argparse, dataclasses, json, time
 from pathlib import Path
 
 import torch
@@ -17,7 +20,7 @@ from machine import machine_options, machine, where
 from condaclarid.profiles import get_profile
 from condaclarid.canonical import (canonical_data, control_data, teacher_vae, animals_teacher, judge, judge_real,
                                    teacher_samples, teacher_samples_gate, teacher_regenerates_gate, clarep_index,
-                                   per_class)
+                                   per_class, shipped_teacher)
 from condaclarid.clarid import snap_time
 from condaclarid.inversion import ddim_invert, ddim_sample
 from condaclarid.robustness import accuracy
@@ -41,10 +44,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--profile', default='cpu')
     p.add_argument('--n-regen', type=int, default=100, help='CLARep images regenerated for teacher-regenerates (a tenth per class)')
+    p.add_argument('--train', action='store_true', help='train the teacher (or load it from the cache), not the shipped one')
     machine_options(p, 'cpu', 1)
     a = p.parse_args()
     dev = machine(a)
     cfg = get_profile(a.profile).clarid
+    if a.train: cfg = dataclasses.replace(cfg, pretrained=False)
     rows = []
     timed('data (cue and control)', lambda: (canonical_data(cfg), control_data(cfg)), rows)
     gate = timed(f'class judges, seeds {cfg.judge_seeds}', lambda: judge_real(cfg, device=dev), rows)
@@ -68,6 +73,7 @@ def main():
     print(f'profile {a.profile}; {where(dev)}')
     print(f"{'stage':40s} {'CPU min':>8s} {'wall min':>9s}")
     for what, c, w in rows: print(f'{what:40s} {c:8.2f} {w:9.2f}')
+    print(f"teacher: {'shipped in ' + str(shipped) if (shipped := shipped_teacher(cfg)) else 'trained'}")
     for name, folder in (('VAE', vae.parent if vae else None), ('denoiser', Path(den.config.vae).parent if vae else None)):
         if folder is not None and build_minutes(folder) is not None: print(f'cache build record, {name}: {build_minutes(folder):.2f} wall min')
     if vae is not None:

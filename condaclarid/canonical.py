@@ -4,7 +4,7 @@
 
 # %% ../nbs/33_canonical.ipynb #9fe8ad8e
 from __future__ import annotations
-import dataclasses
+import dataclasses, os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -383,9 +383,16 @@ def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.stude
 # %% ../nbs/33_canonical.ipynb #c9a4cbcb
 def student_models(cfg: CanonicalConfig, device=None, quiet: bool | None = None) -> dict:
     """`{(name, seed): student}` for every row of `STUDENTS` that `cfg` trains (`cfg.students`, in the order of
-    `STUDENTS`) and every seed of `cfg.student_seeds`, trained or loaded by `student`."""
-    return {(name, seed): student(cfg, method, source, seed=seed, device=device, quiet=quiet)
-            for name, (method, source) in STUDENTS.items() if name in cfg.students for seed in cfg.student_seeds}
+    `STUDENTS`) and every seed of `cfg.student_seeds`, trained or loaded by `student`. Each process starts at another
+    student (by its process id), so notebooks that need the students at once train different ones side by side
+    instead of waiting on each other's locks; the students themselves do not depend on the order."""
+    runs = [((name, seed), method, source) for name, (method, source) in STUDENTS.items() if name in cfg.students
+            for seed in cfg.student_seeds]
+    start = os.getpid() % len(runs)
+    built = {}
+    for key, method, source in runs[start:] + runs[:start]:
+        built[key] = student(cfg, method, source, seed=key[1], device=device, quiet=quiet)
+    return {key: built[key] for key, _, _ in runs}
 
 def ablation_runs(cfg: CanonicalConfig) -> dict:
     """The rows of the CaDistill ablation that `cfg` trains (groups `cfg.ablations`, in the order of `ABLATIONS`):

@@ -266,9 +266,11 @@ def run_paper(profile: str = 'auto',               # 'ci', 'cpu', 'paper' or 'au
     """Run the paper notebooks, then the tours, under `profile`, `jobs` at a time, and write `REPORT.md` covering every
     notebook (those not run now from their last run)."""
     prof = get_profile(profile)
-    out = Path(out_dir) if out_dir else default_out_dir(prof.name)
-    folder = Path(notebooks) if notebooks else paper_dir()
-    nbs = discover(folder) + discover_tutorials(tutorials or folder.parent/'tutorials')
+    # absolute paths: papermill changes the process's working directory while a notebook runs (`cwd`), so with
+    # several notebooks at once a relative path would be read against another notebook's folder
+    out = (Path(out_dir) if out_dir else default_out_dir(prof.name)).resolve()
+    folder = (Path(notebooks) if notebooks else paper_dir()).resolve()
+    nbs = discover(folder) + discover_tutorials(Path(tutorials).resolve() if tutorials else folder.parent/'tutorials')
     ids = [n.id for n in nbs]
     if len(set(ids)) != len(ids): raise ValueError(f"a tour and a paper notebook share an id: {ids}")
     if only:

@@ -131,7 +131,7 @@ def shipped_teacher(cfg: CanonicalConfig, root: str | Path | None = None) -> Pat
     root = Path(root) if root is not None else PRETRAINED_DIR
     for name, sha in SHIPPED_TEACHERS.items():
         folder = root/name
-        if sha is None or not (folder/'recipe.json').exists(): continue
+        if not (folder/'recipe.json').exists(): continue
         if not recipe_differences(shipped_recipe(folder), _teacher_recipe(cfg)):
             if folder_sha256(folder) != sha:
                 raise ValueError(f"the shipped teacher {folder} does not have the SHA-256 {sha} named in SHIPPED_TEACHERS: "

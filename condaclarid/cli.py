@@ -96,16 +96,12 @@ def paper_time_warning(readme: str | Path | None = None) -> str:
             "(`make reproduce PROFILE=cpu`); `--profile paper` says you mean it.")
 
 # %% ../nbs/53_cli.ipynb #34e3d0cf
-def _teacher(a) -> int:
-    "`condaclarid teacher`: train the profile's CLARID teacher (or load it from the cache) and ship it in float16."
-    try:
-        prof = get_profile(a.profile)
-        folder = Path(a.out) if a.out else PRETRAINED_DIR/f'animals-teacher-{prof.name}'
-        sha = ship_teacher(prof.clarid, folder, quiet=a.quiet)
-    except (ValueError, FileNotFoundError) as e:
-        print(f'condaclarid: error: {e}', file=sys.stderr); return 2
-    print(f"shipped to {folder}\nSHA-256 {sha}\nname it in SHIPPED_TEACHERS (nbs/33_canonical.ipynb), then nbdev_export")
-    return 0
+def _teacher(a) -> str:
+    "`condaclarid teacher`: train the profile's CLARID teacher (or load it from the cache), ship it in float16, say where."
+    prof = get_profile(a.profile)
+    folder = Path(a.out) if a.out else PRETRAINED_DIR/f'animals-teacher-{prof.name}'
+    sha = ship_teacher(prof.clarid, folder, quiet=a.quiet)
+    return f"shipped to {folder}\nSHA-256 {sha}\nname it in SHIPPED_TEACHERS (nbs/33_canonical.ipynb), then nbdev_export"
 
 def _teacher_command(sub):
     "Add `teacher` to the subcommands `sub`."
@@ -113,11 +109,11 @@ def _teacher_command(sub):
     p.add_argument('--profile', default='cpu', choices=('ci', 'cpu', 'paper'), help='whose teacher (default: cpu)')
     p.add_argument('--out', help='folder to write (default: condaclarid/pretrained/animals-teacher-<profile>)')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
-    p.set_defaults(run=_teacher)
+    p.set_defaults(run=_job(_teacher))   # `_job` (below): errors end with status 2 and one line
 
 # %% ../nbs/53_cli.ipynb #e8582ce8
 def _job(run):
-    "A subcommand's action: `run(args)` (a job of `condaclarid.scale`), then the main process prints where the result went."
+    "A subcommand's action: `run(args)` (a job of `condaclarid.scale`, or `teacher`), then the main process prints where the result went."
     def job(a) -> int:
         try: out = run(a)
         except (ValueError, FileNotFoundError) as e:

@@ -69,9 +69,9 @@ class CanonicalConfig:
     clarep_fraction: float = 0.1     # share of each class's training images given as CLAReps (paper: 10 %)
     student: DistillConfig = field(default_factory=lambda: student_preset('cpu'))  # CaDistill's students and baselines
     student_seeds: tuple = (0, 1)    # students per method, to measure the spread between seeds
-    students: tuple = ('vanilla', 'FitNet', 'AT', 'RKD', 'CaDistill')  # rows of STUDENTS trained (ci, paper: all of them)
-    ablations: tuple = ('full CaDistill', 'distillation loss', 'no teacher')  # groups of ABLATIONS trained (ci, paper: all);
-                                     # these three reuse the students above (seed 0): no training of their own
+    students: tuple = ('vanilla', 'AT', 'CaDistill')  # rows of STUDENTS trained (ci, paper: all of them; see Students)
+    ablations: tuple = ('full CaDistill', 'no teacher')  # groups of ABLATIONS trained (ci, paper: all);
+                                     # these two reuse the students above (seed 0): no training of their own
     fractions: tuple = (0.02, 0.05, 0.1)  # shares of CLAReps in the ablation (paper: 1-25 %; above 0.1 CLARID reruns)
     attacks: tuple = ('PGD-20', 'APGD-CE-20', 'APGD-DLR-20', 'CW-inf-30')  # attacks at 8/255 (robustness.attack_spec names)
     n_attack: int = 100              # test images attacked per student (a per-class-balanced subset)
@@ -358,7 +358,7 @@ def teacher_signal(cfg: CanonicalConfig, source: str = 'canonical', fraction: fl
     return TeacherSignal(st['index'][rows], st['features'][source][rows], images[rows], labels[st['index'][rows]])
 
 # %% ../nbs/33_canonical.ipynb #5007ee9c
-CURVE_POINTS = 20     # learning-curve records per student: every steps / 20 steps ...
+CURVE_POINTS = 40     # learning-curve records per student: every steps / 40 steps ...
 CURVE_IMAGES = 1000   # ... on a class-balanced subset of CURVE_IMAGES test images (`balanced_subset`)
 
 def student(cfg: CanonicalConfig,           # the experiment's sizes; `cfg.student` is the student's recipe

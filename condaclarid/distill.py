@@ -173,14 +173,18 @@ def clarep_cluster_loss(h_canonical: torch.Tensor, labels: torch.Tensor, h: torc
 # %% ../nbs/31_distill.ipynb #a4ed95d9
 class ConvRegressor(nn.Module):
     """FitNet's regressor (RepDistiller's `ConvReg`): a conv from a student map `(B, Cs, Hs, Ws)` to the teacher's
-    `(B, Ct, Ht, Wt)` shape (kernel 1 + Hs − Ht, so 1×1 when the sizes agree), then BN and ReLU."""
-    def __init__(self, student_shape: tuple, teacher_shape: tuple):
+    `(B, Ct, Ht, Wt)` shape (kernel 1 + Hs − Ht, so 1×1 when the sizes agree), then BN, then ReLU when `relu`.
+    RepDistiller's CNN teachers give maps after a ReLU; a transformer's features are signed, and a ReLU output could
+    never reach their negative part, so pass `relu=False` for them."""
+    def __init__(self, student_shape: tuple, teacher_shape: tuple, relu: bool = True):
         super().__init__()
         (cs, hs, ws), (ct, ht, wt) = student_shape, teacher_shape
         if hs < ht or ws < wt: raise ValueError(f"student map {hs}x{ws} is smaller than the teacher's {ht}x{wt}")
-        self.conv, self.bn = nn.Conv2d(cs, ct, (1 + hs - ht, 1 + ws - wt)), nn.BatchNorm2d(ct)
+        self.conv, self.bn, self.relu = nn.Conv2d(cs, ct, (1 + hs - ht, 1 + ws - wt)), nn.BatchNorm2d(ct), relu
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor: return F.relu(self.bn(self.conv(x)))
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn(self.conv(x))
+        return F.relu(out) if self.relu else out
 
 def hint_stage(student: PreActResNet, image_size: int, teacher_size: int) -> str:
     "The stage of `student` whose maps (on `image_size` inputs) are the smallest still at least `teacher_size` wide."
@@ -297,7 +301,8 @@ class CaDistill(DistillMethod):
 @register_method
 class FitNet(DistillMethod):
     """FitNet: a `ConvRegressor` from the student's hint stage to the teacher's maps (scaled to unit RMS over the
-    whole signal), trained with the student by `fitnet_loss` (weight `fitnet_weight`)."""
+    whole signal; with a final ReLU only when those maps are non-negative), trained with the student by `fitnet_loss`
+    (weight `fitnet_weight`)."""
     name, hint = 'fitnet', True
     def teacher_features(self, teacher):
         f = teacher.feature_map()
@@ -308,7 +313,9 @@ class FitNet(DistillMethod):
         i = s.stage_names.index(distiller.stage)
         shape = (s.width * 2**i, image_size // 2**i, image_size // 2**i)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(distiller.config.seed); distiller.regressor = ConvRegressor(shape, teacher.feature_map().shape[1:])
+            torch.manual_seed(distiller.config.seed)
+            maps = teacher.feature_map()
+            distiller.regressor = ConvRegressor(shape, maps.shape[1:], relu=bool((maps >= 0).all()))
     def losses(self, distiller, h_sub, h_view, t_feat, y_sub):
         return {'fitnet': _pair(lambda h: fitnet_loss(distiller.regressor(h), t_feat), h_sub, h_view)}
     def weights(self, config): return {'fitnet': config.fitnet_weight}
@@ -653,7 +660,7 @@ def student_preset(profile: str, method: str = 'cadistill', seed: int = 0) -> Di
     if profile == 'ci':
         return DistillConfig(steps=30, batch_size=32, teacher_batch_size=8, width=8, blocks=(1, 1, 1, 1), checkpoint_every=1000, **common)
     if profile == 'cpu':
-        return DistillConfig(steps=2000, batch_size=64, teacher_batch_size=16, width=16, blocks=(1, 1, 1, 1), checkpoint_every=500, **common)
+        return DistillConfig(steps=3000, batch_size=64, teacher_batch_size=16, width=16, blocks=(1, 1, 1, 1), checkpoint_every=500, **common)
     if profile == 'paper':
         return DistillConfig(steps=40_000, batch_size=128, teacher_batch_size=32, width=64, blocks=(2, 2, 2, 2), checkpoint_every=2000, **common)
     raise ValueError(f"unknown profile {profile!r}: choose 'ci', 'cpu' or 'paper'")

@@ -23,15 +23,20 @@ from tqdm import tqdm
 __all__ = ['IMAGE_RANGE_TOL', 'STAGE_THREADS', 'is_main_process', 'process_share', 'map_over_processes', 'seed_everything',
            'get_device', 'check_array', 'check_same_length', 'check_image_range', 'as_numpy', 'progress',
            'torch_threads', 'stage_threads', 'pinned', 'config_dict', 'library_versions', 'config_hash',
-           'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'cached_artifact']
+           'array_fingerprint', 'atomic_path', 'write_json', 'data_dir', 'key_lock', 'cached_artifact',
+           'trained_artifact']
 
 # %% ../nbs/00_core.ipynb #f20cacb9
 _split_depth = [0]  # > 0 while a process works on its share of a split batch
 
+def _launched() -> bool:
+    "True when this process is one of several started together (`WORLD_SIZE` > 1), as `accelerate launch` starts them."
+    return int(os.environ.get('WORLD_SIZE', '1')) > 1
+
 def _processes() -> PartialState | None:
     """accelerate's `PartialState` when this process is one of several started together (`WORLD_SIZE` > 1), else None.
     Without CUDA the processes form a gloo group on the CPU."""
-    if int(os.environ.get('WORLD_SIZE', '1')) <= 1: return None
+    if not _launched(): return None
     return PartialState(cpu=not torch.cuda.is_available())
 
 def is_main_process() -> bool:
@@ -224,6 +229,16 @@ def data_dir() -> Path:
     return Path.home()/'.cache'/'condaclarid'
 
 # %% ../nbs/00_core.ipynb #f357b9cf
+@contextmanager
+def key_lock(root: Path, name: str):
+    """Hold the exclusive lock file `root/.locks/<name>.lock` for the block: another process asking for the same `name`
+    waits until this one leaves it. The OS releases it if this process dies."""
+    import fcntl
+    (root/'.locks').mkdir(parents=True, exist_ok=True)   # beside the artifacts, not among them
+    with open(root/'.locks'/f'{name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
 def cached_artifact(kind: str, config, build: Callable[[Path], Any], root: str | Path | None = None,
                     force: bool = False) -> Path:
     """The folder of the artifact `kind` made from `config`, building it with `build(tmp_folder)` if absent.
@@ -232,14 +247,11 @@ def cached_artifact(kind: str, config, build: Callable[[Path], Any], root: str |
     writes. It is built in a temporary folder and renamed into place only when `build` returns. Processes that ask
     for the same artifact at once build it once: the others wait on its lock file, then find it built. `build` runs with
     `STAGE_THREADS` torch threads (see above)."""
-    import fcntl
     root = Path(root) if root is not None else data_dir()
     path = root/kind/config_hash(config)
     if (path/'config.json').exists() and not force: return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    (root/'.locks').mkdir(parents=True, exist_ok=True)   # beside the artifacts, not among them
-    with open(root/'.locks'/f'{kind}-{path.name}.lock', 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)                      # released by the OS if this process dies
+    with key_lock(root, f'{kind}-{path.name}'):
         if (path/'config.json').exists() and not force: return path   # built by another process while we waited
         with atomic_path(path, is_dir=True) as tmp, stage_threads():
             t0 = time.perf_counter()
@@ -247,4 +259,26 @@ def cached_artifact(kind: str, config, build: Callable[[Path], Any], root: str |
             (tmp/'versions.json').write_text(json.dumps(library_versions(), indent=2))
             (tmp/'build.json').write_text(json.dumps({'seconds': round(time.perf_counter() - t0, 3)}))
             (tmp/'config.json').write_text(json.dumps(config_dict(config), indent=2, sort_keys=True))
+    return path
+
+# %% ../nbs/00_core.ipynb #b8d2f3a1
+def trained_artifact(kind: str, key, train: Callable[[Path], Callable[[Path], Any]], root: str | Path | None = None,
+                     force: bool = False) -> Path:
+    """The folder of the artifact `kind` that training makes from `key`, training it if absent (or `force`).
+
+    `train(work)` fits the model, checkpointing to and resuming from `work` = `root/checkpoints/<hash>`, and returns
+    `write(tmp_folder)`, which saves what it fitted; the main process hands `write` to `cached_artifact` and deletes
+    `work`. Processes that ask for the same artifact at once train it once: the others wait on its training lock, then
+    find it built. The processes of one accelerate launch (`WORLD_SIZE` > 1) all call `train` together, without it."""
+    from contextlib import nullcontext
+    root = Path(root) if root is not None else data_dir()
+    path, work = root/kind/config_hash(key), root/'checkpoints'/config_hash(key)
+    if (path/'config.json').exists() and not force: return path
+    with nullcontext() if _launched() else key_lock(root, f'train-{kind}-{path.name}'):
+        if (path/'config.json').exists() and not force: return path   # trained by another process while we waited
+        write = train(work)
+        if is_main_process():
+            cached_artifact(kind, key, write, root=root, force=force)
+            shutil.rmtree(work, ignore_errors=True)
+        if (state := _processes()) is not None: state.wait_for_everyone()
     return path

@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_distill.ipynb #4f3122bd
 from __future__ import annotations
-import json, shutil, time
+import json, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -13,7 +13,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from accelerate import PartialState
 from diffusers.optimization import get_scheduler
 from safetensors.torch import load_file, save_file
 
@@ -608,23 +607,17 @@ def train_student(images,                                # `(N, C, H, W)` in [-1
            'num_classes': num_classes, 'distill': config_dict(config)}
     held_out = _check_eval_data(num_classes, images.shape[1:], eval_images, eval_labels, eval_every)
     if held_out is not None: key['eval'] = {'data': array_fingerprint(*held_out), 'every': eval_every}   # the curve is part of the artifact
-    root = Path(root) if root is not None else data_dir()
-    path, work = root/'student'/config_hash(key), root/'checkpoints'/config_hash(key)
-    if force or not (path/'config.json').exists():
+    def train(work):
         seed_everything(config.seed)
         student = PreActResNet(num_classes, config.width, config.blocks, images.shape[1] if images.ndim == 4 else 3)
         meta = fit_student(student, images, labels, config, work, teacher=teacher, device=device, quiet=quiet,
                            eval_images=eval_images, eval_labels=eval_labels, eval_every=eval_every)
         meta.update(num_classes=num_classes, in_channels=student.in_channels)
-        state = PartialState()
-        if state.is_main_process:
-            def build(tmp):
-                save_file({k: v.contiguous().cpu() for k, v in student.state_dict().items()}, tmp/'student.safetensors')
-                write_json(meta, tmp/'training.json')
-            cached_artifact('student', key, build, root=root, force=force)
-            shutil.rmtree(work, ignore_errors=True)
-        state.wait_for_everyone()
-    return load_student(path, device)
+        def write(tmp):
+            save_file({k: v.contiguous().cpu() for k, v in student.state_dict().items()}, tmp/'student.safetensors')
+            write_json(meta, tmp/'training.json')
+        return write
+    return load_student(trained_artifact('student', key, train, root=root, force=force), device)
 
 # %% ../nbs/31_distill.ipynb #d2839358
 def plateau_gain(curve, window: float = 0.2) -> float:

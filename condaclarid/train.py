@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from accelerate import Accelerator, PartialState
+from accelerate import Accelerator
 from diffusers import AutoencoderKL
 from diffusers.optimization import get_scheduler
 from diffusers.training_utils import EMAModel
@@ -235,18 +235,12 @@ def train_model(data,                            # images `(N, C, H, W)` in [-1,
     key = {'data': array_fingerprint(data, labels), 'model': config_dict(model_config), 'train': config_dict(train_config)}
     if model_config.vae is not None:   # a latent model: keyed by what its VAE holds, not by where it lies
         key.update(model=config_dict(dataclasses.replace(model_config, vae=None)), vae=vae_fingerprint(model_config.vae))
-    root = Path(root) if root is not None else data_dir()
-    path, work = root/'model'/config_hash(key), root/'checkpoints'/config_hash(key)
-    if force or not (path/'config.json').exists():
+    def train(work):
         seed_everything(train_config.seed)
         den = Denoiser(model_config, scheduler=train_config.scheduler())
         meta = fit_denoiser(den, data, labels, train_config, work, device=device, quiet=quiet)
-        state = PartialState()  # the processes that fit_denoiser's Accelerator set up
-        if state.is_main_process:
-            meta['data_fingerprint'] = key['data']
-            cached_artifact('model', key, lambda tmp: den.save_pretrained(tmp, metadata=meta), root=root, force=force)
-            shutil.rmtree(work, ignore_errors=True)
-        state.wait_for_everyone()
+        return lambda tmp: den.save_pretrained(tmp, metadata={**meta, 'data_fingerprint': key['data']})
+    path = trained_artifact('model', key, train, root=root, force=force)
     return Denoiser.from_pretrained(path, device=get_device(device))
 
 # %% ../nbs/11_train.ipynb #02438008
@@ -359,20 +353,13 @@ def train_vae(images,                          # `(N, C, H, W)` in [-1, 1]
     config; interrupted training resumes from `root/checkpoints/<hash>`. Training metadata: `<hash>/training.json`."""
     images = torch.as_tensor(images, dtype=torch.float32)
     key = {'data': array_fingerprint(images), 'vae': config_dict(config)}
-    root = Path(root) if root is not None else data_dir()
-    path, work = root/'vae'/config_hash(key), root/'checkpoints'/config_hash(key)
-    if force or not (path/'config.json').exists():
+    def train(work):
         seed_everything(config.seed)
         vae = config.build(images.shape[1])
         meta = fit_vae(vae, images, config, work, device=device, quiet=quiet)
-        state = PartialState()
-        if state.is_main_process:
-            def build(tmp):
-                vae.save_pretrained(tmp/'vae'); write_json(meta, tmp/'training.json')
-            cached_artifact('vae', key, build, root=root, force=force)
-            shutil.rmtree(work, ignore_errors=True)
-        state.wait_for_everyone()
-    return path/'vae'
+        def write(tmp): vae.save_pretrained(tmp/'vae'); write_json(meta, tmp/'training.json')
+        return write
+    return trained_artifact('vae', key, train, root=root, force=force)/'vae'
 
 def vae_fingerprint(path: str | Path) -> str:
     "SHA-256 (16 hex digits) of a diffusers `AutoencoderKL` folder's config and weights: what a latent model was trained on."

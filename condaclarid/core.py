@@ -5,7 +5,7 @@
 # %% ../nbs/00_core.ipynb #296d95bc
 from __future__ import annotations
 import dataclasses, functools, hashlib, importlib, json, os, random, shutil, tempfile, time, platform, warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable
 
@@ -270,9 +270,9 @@ def trained_artifact(kind: str, key, train: Callable[[Path], Callable[[Path], An
     `write(tmp_folder)`, which saves what it fitted; the main process hands `write` to `cached_artifact` and deletes
     `work`. Processes that ask for the same artifact at once train it once: the others wait on its training lock, then
     find it built. The processes of one accelerate launch (`WORLD_SIZE` > 1) all call `train` together, without it."""
-    from contextlib import nullcontext
     root = Path(root) if root is not None else data_dir()
-    path, work = root/kind/config_hash(key), root/'checkpoints'/config_hash(key)
+    path = root/kind/config_hash(key)
+    work = root/'checkpoints'/path.name
     if (path/'config.json').exists() and not force: return path
     with nullcontext() if _launched() else key_lock(root, f'train-{kind}-{path.name}'):
         if (path/'config.json').exists() and not force: return path   # trained by another process while we waited
